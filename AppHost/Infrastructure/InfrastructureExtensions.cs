@@ -1,0 +1,14 @@
+namespace AspireShop.AppHost.Infrastructure;
+
+public static class InfrastructureExtensions
+{
+    /// <summary>Adds Postgres, Redis, Kafka (and, with containers, Elasticsearch and Debezium) for the chosen mode.</summary>
+    public static PlatformInfrastructure AddPlatformInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var mode = InfrastructureModeResolver.Resolve(builder.Configuration);
+        var topics = KafkaTopicSettings.Read(builder.Configuration);
+        return mode == InfrastructureMode.Containers
+            ? ContainerInfrastructure.Add(builder, topics)
+            : NativeInfrastructure.Add(builder, topics);
+    }
+}

@@ -1,0 +1,188 @@
+using System.Security.Cryptography;
+using Aspire.Hosting.Lifecycle;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace AspireShop.AppHost.Infrastructure;
+
+/// <summary>
+/// Native mode: Postgres and Redis from Debian packages and the embedded Kafka broker, all as processes DCP owns, so
+/// stopping the AppHost stops them. No container resource is added here: without an engine one would wait forever.
+/// </summary>
+public static class NativeInfrastructure
+{
+    public static PlatformInfrastructure Add(IDistributedApplicationBuilder builder, IReadOnlyList<KafkaTopic> topics)
+    {
+        var toolchain = NativeToolchain.Locate(builder.Configuration);
+        var dataDirectory = ResolveDataDirectory(builder);
+        var scripts = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "infrastructure", "native"));
+
+        var postgres = AddPostgres(builder, toolchain, dataDirectory, scripts);
+        var redis = AddRedis(builder, toolchain, dataDirectory, scripts);
+        var kafka = AddKafka(builder, topics);
+
+        return new PlatformInfrastructure(
+            InfrastructureMode.Native,
+            redis,
+            kafka,
+            search: null,
+            addDatabase: name => AddDatabase(postgres, name));
+    }
+
+    private static IResourceBuilder<NativePostgresResource> AddPostgres(
+        IDistributedApplicationBuilder builder, NativeToolchain toolchain, string dataDirectory, string scripts)
+    {
+        var password = builder.AddParameter("postgres-password", PersistentSecret(dataDirectory, "postgres"), secret: true);
+        var resource = new NativePostgresResource("postgres", scripts, password.Resource);
+
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource, async (_, ct) =>
+            connectionString = await resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
+
+        // Databases are created here, as Aspire's own Postgres integration does, so services only ever migrate.
+        builder.Eventing.Subscribe<ResourceReadyEvent>(resource, async (@event, ct) =>
+        {
+            var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
+            await using var connection = new NpgsqlConnection(connectionString + ";Database=postgres");
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            foreach (var database in resource.Databases)
+            {
+                await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
+                {
+                    Parameters = { new() { Value = database.DatabaseName } },
+                };
+                if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
+                {
+                    await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.DatabaseName}\"", connection);
+                    await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                // A database has no process of its own: it runs once it exists, and its health check takes it from there.
+                await notifications.PublishUpdateAsync(database, state => state with
+                {
+                    State = KnownResourceStates.Running,
+                    StartTimeStamp = DateTime.UtcNow,
+                }).ConfigureAwait(false);
+            }
+        });
+
+        var healthCheck = "postgres_check";
+        builder.Services.AddHealthChecks().AddNpgSql(
+            _ => (connectionString ?? throw new InvalidOperationException("postgres has no connection string yet")) + ";Database=postgres",
+            name: healthCheck);
+
+        return builder.AddResource(resource)
+            .WithArgs(Path.Combine(scripts, "postgres.sh"))
+            .WithEndpoint(name: NativePostgresResource.EndpointName, scheme: "tcp", env: "PGPORT", isProxied: false)
+            .WithEnvironment("PG_BIN", toolchain.PostgresBinDirectory)
+            .WithEnvironment("PGDATA", Path.Combine(dataDirectory, "postgres"))
+            .WithEnvironment("POSTGRES_PASSWORD", password)
+            .WithHealthCheck(healthCheck)
+            .WithIconName("Database");
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> AddDatabase(IResourceBuilder<NativePostgresResource> server, string name)
+    {
+        var database = new NativePostgresDatabaseResource(name, server.Resource);
+        server.Resource.Databases.Add(database);
+
+        string? connectionString = null;
+        server.ApplicationBuilder.Eventing.Subscribe<ConnectionStringAvailableEvent>(database, async (_, ct) =>
+            connectionString = await database.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
+
+        var healthCheck = $"{name}_check";
+        server.ApplicationBuilder.Services.AddHealthChecks().AddNpgSql(
+            _ => connectionString ?? throw new InvalidOperationException($"{name} has no connection string yet"),
+            name: healthCheck);
+
+        return server.ApplicationBuilder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [],
+            })
+            .WithHealthCheck(healthCheck)
+            .WithIconName("DatabaseStack");
+    }
+
+    private static IResourceBuilder<NativeRedisResource> AddRedis(
+        IDistributedApplicationBuilder builder, NativeToolchain toolchain, string dataDirectory, string scripts)
+    {
+        var password = builder.AddParameter("redis-password", PersistentSecret(dataDirectory, "redis"), secret: true);
+        var resource = new NativeRedisResource("redis", scripts, password.Resource);
+
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource, async (_, ct) =>
+            connectionString = await resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
+
+        var healthCheck = "redis_check";
+        builder.Services.AddHealthChecks().AddRedis(
+            _ => connectionString ?? throw new InvalidOperationException("redis has no connection string yet"),
+            name: healthCheck);
+
+        return builder.AddResource(resource)
+            .WithArgs(Path.Combine(scripts, "redis.sh"))
+            .WithEndpoint(name: NativeRedisResource.EndpointName, scheme: "tcp", env: "REDIS_PORT", isProxied: false)
+            .WithEnvironment("REDIS_SERVER", toolchain.RedisServer)
+            .WithEnvironment("REDIS_DATA", Path.Combine(dataDirectory, "redis"))
+            .WithEnvironment("REDIS_PASSWORD", password)
+            .WithHealthCheck(healthCheck)
+            .WithIconName("Memory");
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> AddKafka(IDistributedApplicationBuilder builder, IReadOnlyList<KafkaTopic> topics)
+    {
+        // The broker advertises the port DCP allocates (not proxied), so clients in other processes reach it directly.
+        var broker = builder.AddProject<Projects.EmbeddedKafka>("kafka", launchProfileName: null)
+            .WithHttpEndpoint()
+            .WithEndpoint(name: "broker", scheme: "tcp", env: "KAFKA_PORT", isProxied: false)
+            .WithHttpHealthCheck("/health")
+            .WithIconName("ArrowSwap");
+        foreach (var (key, value) in KafkaTopicSettings.AsEnvironment(topics))
+        {
+            broker.WithEnvironment(key, value);
+        }
+
+        var endpoint = broker.GetEndpoint("broker");
+        // A WaitFor on the connection string alone returns at once; it must wait for the broker itself.
+        return builder.AddConnectionString("kafka-bootstrap",
+                ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Host)}:{endpoint.Property(EndpointProperty.Port)}"))
+            .WaitFor(broker);
+    }
+
+    private static string ResolveDataDirectory(IDistributedApplicationBuilder builder)
+    {
+        // Not under the repo by default: a clone in /root is not traversable by the postgres user the server runs as.
+        var configured = builder.Configuration["Infrastructure:DataDirectory"];
+        var directory = configured is { Length: > 0 }
+            ? Path.GetFullPath(configured)
+            : Path.Combine("/var/tmp/aspireshop", Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(builder.AppHostDirectory)))[..12]);
+        Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+        }
+
+        return directory;
+    }
+
+    /// <summary>A password kept beside the data it protects, because initdb bakes it in on first start.</summary>
+    private static string PersistentSecret(string dataDirectory, string name)
+    {
+        var path = Path.Combine(dataDirectory, $"{name}.password");
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        File.WriteAllText(path, secret);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return secret;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace AspireShop.TestKit;
+
+/// <summary>
+/// The whole AppHost in native mode (real Postgres, Redis and the embedded Kafka broker), started once per test
+/// collection with a throwaway data directory, and stopped without waiting for DCP's resource cleanup.
+/// </summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartupDeadline = TimeSpan.FromMinutes(3);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly string _dataDirectory = RepositoryPaths.CreateScratchDirectory("platform");
+    private DistributedApplication? _app;
+    private bool _healthy;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform has not started.");
+
+    public ResourceLogCapture Logs { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+        [
+            "--Infrastructure:Mode=native",
+            $"--Infrastructure:DataDirectory={_dataDirectory}",
+            "--DcpPublisher:WaitForResourceCleanup=false",
+        ]);
+
+        _app = await builder.BuildAsync();
+        Logs = ResourceLogCapture.Start(_app, Path.Combine(_dataDirectory, "logs"), _stopping.Token);
+
+        using var deadline = new CancellationTokenSource(StartupDeadline);
+        await _app.StartAsync(deadline.Token);
+        foreach (var resource in Resources())
+        {
+            await WaitHealthyAsync(resource.Name, deadline.Token);
+        }
+
+        _healthy = true;
+    }
+
+    /// <summary>
+    /// Every resource a developer sees on the dashboard: not parameters (no process, no health) and not the hidden
+    /// helpers Aspire adds itself (such as project rebuilders, which never start unless asked to).
+    /// </summary>
+    public IReadOnlyList<IResource> Resources() =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(resource => resource is not ParameterResource)
+            .Where(resource => !(App.ResourceNotifications.TryGetCurrentState(resource.Name, out var state) && state.Snapshot.IsHidden))
+            .ToList();
+
+    public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource);
+
+    public async Task<string> GetConnectionStringAsync(string resource) =>
+        await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string");
+
+    public async Task WaitHealthyAsync(string resource, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(Describe(resource));
+        }
+    }
+
+    /// <summary>The resource's last known state and output, for failure messages.</summary>
+    public string Describe(string resource)
+    {
+        var state = App.ResourceNotifications.TryGetCurrentState(resource, out var snapshot)
+            ? $"{snapshot.Snapshot.State?.Text} / health {snapshot.Snapshot.HealthStatus}"
+            : "unknown";
+        return new StringBuilder()
+            .AppendLine($"Resource '{resource}' is {state}. Last output:")
+            .AppendLine(Logs.Recent(resource))
+            .ToString();
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            if (_app is not null)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await _app.StopAsync(timeout.Token);
+                await _app.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await _stopping.CancelAsync();
+            _stopping.Dispose();
+            // A platform that never became healthy keeps its resource logs for whoever investigates.
+            if (_healthy)
+            {
+                RepositoryPaths.DeleteQuietly(_dataDirectory);
+            }
+        }
+    }
+}
