@@ -80,7 +80,7 @@ public sealed class InfrastructureFixture : IAsyncLifetime
             var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
             AppDomain.CurrentDomain.ProcessExit += (_, _) => RepositoryPaths.DeleteQuietly(directory);
 
-            var pgPort = NativeServer.FreePort();
+            var pgPort = TestPorts.Free();
             var postgres = NativeServer.Start("postgres", Path.Combine(RepositoryPaths.NativeScripts, "postgres.sh"), pgPort, new Dictionary<string, string>
             {
                 ["PG_BIN"] = toolchain.PostgresBinDirectory,
@@ -88,7 +88,7 @@ public sealed class InfrastructureFixture : IAsyncLifetime
                 ["PGPORT"] = pgPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["POSTGRES_PASSWORD"] = password,
             });
-            var redisPort = NativeServer.FreePort();
+            var redisPort = TestPorts.Free();
             var redis = NativeServer.Start("redis", Path.Combine(RepositoryPaths.NativeScripts, "redis.sh"), redisPort, new Dictionary<string, string>
             {
                 ["REDIS_SERVER"] = toolchain.RedisServer,

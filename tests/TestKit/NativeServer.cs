@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace AspireShop.TestKit;
@@ -47,13 +45,6 @@ internal sealed partial class NativeServer : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return server;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private readonly Queue<string> _output = new();
