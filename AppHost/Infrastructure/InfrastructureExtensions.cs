@@ -5,7 +5,10 @@ public static class InfrastructureExtensions
     /// <summary>Adds Postgres, Redis, Kafka (and, with containers, Elasticsearch and Debezium) for the chosen mode.</summary>
     public static PlatformInfrastructure AddPlatformInfrastructure(this IDistributedApplicationBuilder builder)
     {
-        var mode = InfrastructureModeResolver.Resolve(builder.Configuration);
+        // A deployment (azd, manifest) always describes the real engines; the native stand-ins are for this machine only.
+        var mode = builder.ExecutionContext.IsPublishMode
+            ? InfrastructureModeResolver.ResolveForPublish(builder.Configuration)
+            : InfrastructureModeResolver.Resolve(builder.Configuration);
         var topics = KafkaTopicSettings.Read(builder.Configuration);
         return mode == InfrastructureMode.Containers
             ? ContainerInfrastructure.Add(builder, topics)

@@ -37,6 +37,13 @@ public static class InfrastructureModeResolver
         };
     }
 
+    /// <summary>Publishing describes what runs in Azure: containers, whatever this machine has.</summary>
+    public static InfrastructureMode ResolveForPublish(IConfiguration configuration) =>
+        Resolve(configuration, containerRuntimeAvailable: () => true) == InfrastructureMode.Native
+            ? throw new InfrastructureConfigurationException(
+                $"{SettingName}=native cannot be published: the native stand-ins (embedded Kafka, local Postgres/Redis) exist only on a developer machine. Publish without the setting, or with containers.")
+            : InfrastructureMode.Containers;
+
     /// <summary>Asks the engine itself: the docker CLI is installed on machines that have no engine.</summary>
     public static bool IsContainerRuntimeAvailable()
     {

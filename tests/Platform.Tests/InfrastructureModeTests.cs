@@ -29,6 +29,24 @@ public sealed class InfrastructureModeTests
         Assert.Contains("'containers'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("auto")]
+    [InlineData("containers")]
+    public void PublishingAlwaysDescribesContainers(string? setting)
+    {
+        var configuration = Configuration(new() { [InfrastructureModeResolver.SettingName] = setting });
+        Assert.Equal(InfrastructureMode.Containers, InfrastructureModeResolver.ResolveForPublish(configuration));
+    }
+
+    [Fact]
+    public void PublishingNativeModeIsRefused()
+    {
+        var configuration = Configuration(new() { [InfrastructureModeResolver.SettingName] = "native" });
+        var error = Assert.Throws<InfrastructureConfigurationException>(() => InfrastructureModeResolver.ResolveForPublish(configuration));
+        Assert.Contains("cannot be published", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MissingPostgresBinariesSayHowToInstallThem()
     {
