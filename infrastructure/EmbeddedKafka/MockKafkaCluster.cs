@@ -9,6 +9,9 @@ public sealed class MockKafkaCluster : IDisposable
     private const int BrokerId = 1;
     private const string AdvertisedHost = "localhost";
 
+    /// <summary>A one-partition topic the readiness probe writes to and reads back; nothing else uses it.</summary>
+    public const string ReadinessTopic = "__embedded-kafka.readiness";
+
     private static readonly TimeSpan MaxProbeCallTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ProbeRetryDelay = TimeSpan.FromMilliseconds(50);
 
@@ -76,6 +79,7 @@ public sealed class MockKafkaCluster : IDisposable
         var result = new MockKafkaCluster(handle, cluster, forwarder);
         try
         {
+            result.CreateTopic(ReadinessTopic, 1);
             foreach (var topic in topicList)
             {
                 result.CreateTopic(topic.Name, topic.Partitions);
@@ -104,7 +108,10 @@ public sealed class MockKafkaCluster : IDisposable
         }
     }
 
-    /// <summary>Waits until a client through the forwarder sees every topic's partitions led and answering watermark queries.</summary>
+    /// <summary>
+    /// Waits until a client through the forwarder sees every topic's partitions led and answering watermark queries,
+    /// and a message produced through the advertised address can be fetched back.
+    /// </summary>
     /// <exception cref="TimeoutException">The cluster was not ready within <paramref name="timeout"/>.</exception>
     public async Task WaitUntilReadyAsync(IEnumerable<string> topics, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -136,7 +143,8 @@ public sealed class MockKafkaCluster : IDisposable
                     {
                         timeoutCts.Token.ThrowIfCancellationRequested();
                         var callTimeout = TimeSpan.FromTicks(Math.Clamp((deadline - DateTime.UtcNow).Ticks, TimeSpan.TicksPerMillisecond, MaxProbeCallTimeout.Ticks));
-                        var problem = Probe(admin, consumer, expected, callTimeout);
+                        var problem = Probe(admin, consumer, expected, callTimeout)
+                            ?? await RoundTripAsync(consumer, callTimeout, timeoutCts.Token);
                         if (problem is null)
                         {
                             return;
@@ -197,6 +205,38 @@ public sealed class MockKafkaCluster : IDisposable
             }
 
             return null;
+        }
+        catch (KafkaException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Produce one message and fetch it back: metadata alone does not prove the data path works.</summary>
+    private async Task<string?> RoundTripAsync(IConsumer<Ignore, Ignore> consumer, TimeSpan callTimeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var producer = new ProducerBuilder<Null, string>(new ProducerConfig
+            {
+                BootstrapServers = BootstrapServers,
+                MessageTimeoutMs = (int)callTimeout.TotalMilliseconds,
+                ReconnectBackoffMs = 20,
+                ReconnectBackoffMaxMs = 200,
+            }).Build();
+            var token = Guid.NewGuid().ToString("N");
+            var delivered = await producer.ProduceAsync(ReadinessTopic, new Message<Null, string> { Value = token }, cancellationToken);
+
+            consumer.Assign(delivered.TopicPartitionOffset);
+            try
+            {
+                var fetched = consumer.Consume(callTimeout);
+                return fetched?.Offset == delivered.Offset ? null : $"produced to {delivered.TopicPartitionOffset} but could not fetch it back";
+            }
+            finally
+            {
+                consumer.Unassign();
+            }
         }
         catch (KafkaException e)
         {
