@@ -24,6 +24,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public ResourceLogCapture Logs { get; private set; } = null!;
 
+    /// <summary>A last say over the AppHost before it is built (the bench quiets its console, for example).</summary>
+    public Action<IDistributedApplicationTestingBuilder>? Configure { get; init; }
+
     public async Task InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
@@ -33,6 +36,14 @@ public sealed class PlatformFixture : IAsyncLifetime
             "--DcpPublisher:WaitForResourceCleanup=false",
         ]);
 
+        // No dashboard runs under test, so nothing listens on the OTLP endpoint Aspire hands out; exporters retrying it
+        // hold every service open for 10-15 s after it is told to stop.
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+        }
+
+        Configure?.Invoke(builder);
         _app = await builder.BuildAsync();
         Logs = ResourceLogCapture.Start(_app, Path.Combine(_dataDirectory, "logs"), _stopping.Token);
 

@@ -1,0 +1,3 @@
+namespace AspireShop.Bench.Load;
+
+public sealed record LoadOptions(int Concurrency, TimeSpan Warmup, TimeSpan Duration);

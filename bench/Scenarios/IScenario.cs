@@ -1,0 +1,40 @@
+using AspireShop.Bench.Load;
+
+namespace AspireShop.Bench.Scenarios;
+
+/// <summary>
+/// A named benchmark. It runs one or more loads through <see cref="BenchContext.RunLoadAsync"/>, may add its own
+/// figures to <see cref="BenchContext.Metrics"/>, and returns the load whose figures head the report.
+/// </summary>
+public interface IScenario
+{
+    string Name { get; }
+
+    string Description { get; }
+
+    Task<LoadResult> RunAsync(BenchContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>The common shape: optional setup, one load of a single step, optional figures from its result.</summary>
+public abstract class SingleLoadScenario : IScenario
+{
+    public abstract string Name { get; }
+
+    public abstract string Description { get; }
+
+    public async Task<LoadResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        await SetupAsync(context, cancellationToken);
+        var result = await context.RunLoadAsync(Name, SendAsync, cancellationToken);
+        AddMetrics(context, result);
+        return result;
+    }
+
+    protected virtual Task SetupAsync(BenchContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    protected abstract Task<bool> SendAsync(HttpClient client, CancellationToken cancellationToken);
+
+    protected virtual void AddMetrics(BenchContext context, LoadResult result)
+    {
+    }
+}

@@ -1,0 +1,13 @@
+namespace AspireShop.Bench.Scenarios;
+
+/// <summary>Every scenario the CLI knows, in the order usage lists them.</summary>
+public static class ScenarioCatalog
+{
+    public static IReadOnlyList<IScenario> All { get; } =
+    [
+        new PingScenario(),
+    ];
+
+    public static IScenario? Find(string name) =>
+        All.FirstOrDefault(scenario => string.Equals(scenario.Name, name, StringComparison.OrdinalIgnoreCase));
+}
