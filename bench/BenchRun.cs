@@ -26,7 +26,7 @@ public static class BenchRun
 
             var target = options.Target?.ToString() ?? "self-hosted native";
             var report = new BenchReport(options.Scenario.Name, result, options.Load, target, startedAt, context.Metrics);
-            var (json, markdown) = report.Write(Path.Combine(RepositoryRoot.Find(), "bench", "results"));
+            var (json, markdown) = report.Write(Path.Combine(AspireShop.TestKit.RepositoryPaths.Root, "bench", "results"));
             PrintSummary(options.Scenario, result, json, markdown);
             return result.Requests > 0 && result.Errors < result.Requests ? Succeeded : Failed;
         }
