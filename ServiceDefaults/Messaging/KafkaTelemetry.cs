@@ -21,7 +21,8 @@ public static class KafkaTelemetry
     private static readonly Counter<long> Produced = Meter.CreateCounter<long>("aspireshop.kafka.produced", description: "Messages acknowledged by the broker");
     private static readonly Counter<long> Consumed = Meter.CreateCounter<long>("aspireshop.kafka.consumed", description: "Messages handed to a consumer");
 
-    private static TextMapPropagator Propagator => Propagators.DefaultTextMapPropagator;
+    // W3C trace context and baggage, fixed rather than the SDK's global default, which is a no-op until an SDK is built.
+    private static readonly TextMapPropagator Propagator = new CompositeTextMapPropagator([new TraceContextPropagator(), new BaggagePropagator()]);
 
     /// <summary>Produces with a producer span and the current trace context injected into the headers.</summary>
     public static async Task<DeliveryResult<TKey, TValue>> ProduceTracedAsync<TKey, TValue>(

@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using AspireShop.ServiceDefaults.Messaging;
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AspireShop.BuildingBlocks.Messaging;
+
+/// <summary>
+/// Runs one consumer group: partitions are handled in parallel (each in order) behind a bulkhead, failures are retried
+/// with backoff and full jitter, a message that keeps failing goes to the dead-letter topic, and an offset is committed
+/// only after its message was handled or dead-lettered, so nothing is lost on a crash (only redelivered).
+/// </summary>
+public sealed partial class KafkaConsumerHost<THandler>(
+    ConsumerRegistration<THandler> registration,
+    KafkaClientFactory kafka,
+    IServiceScopeFactory scopes,
+    ILogger<KafkaConsumerHost<THandler>> logger) : BackgroundService
+    where THandler : class, IMessageHandler
+{
+    private static readonly Meter Meter = new(KafkaTelemetry.MeterName);
+    private static readonly Counter<long> Handled = Meter.CreateCounter<long>("aspireshop.consumer.handled");
+    private static readonly Counter<long> Failed = Meter.CreateCounter<long>("aspireshop.consumer.attempts_failed");
+    private static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("aspireshop.consumer.dead_lettered");
+
+    private readonly ConsumerOptions _options = registration.Options;
+    private readonly ConcurrentDictionary<TopicPartition, PartitionWorker> _workers = new();
+    private SemaphoreSlim _bulkhead = null!;
+    private IProducer<string?, string?> _deadLetters = null!;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Consume() blocks, so the loop gets a thread of its own instead of a pool thread.
+        Task.Factory.StartNew(() => ConsumeLoop(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void ConsumeLoop(CancellationToken stopping)
+    {
+        _bulkhead = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        using var deadLetters = kafka.CreateProducer<string?, string?>();
+        _deadLetters = deadLetters;
+        using var consumer = new ConsumerBuilder<string?, string?>(kafka.CreateConsumerConfig(_options.GroupId))
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                foreach (var partition in partitions)
+                {
+                    _workers[partition] = new PartitionWorker(this, stopping);
+                }
+            })
+            .SetPartitionsRevokedHandler((c, partitions) => Release(c, partitions.Select(p => p.TopicPartition), commit: true))
+            .SetPartitionsLostHandler((c, partitions) => Release(c, partitions.Select(p => p.TopicPartition), commit: false))
+            .Build();
+
+        consumer.Subscribe(_options.Topics);
+        LogStarted(_options.GroupId, string.Join(", ", _options.Topics));
+        var lastCommit = DateTime.UtcNow;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (result?.Message is not null && _workers.TryGetValue(result.TopicPartition, out var worker))
+                {
+                    worker.Enqueue(consumer, result);
+                }
+
+                if (_workers.Values.FirstOrDefault(w => w.Fault is not null)?.Fault is { } fault)
+                {
+                    throw new InvalidOperationException($"Consumer group {_options.GroupId} stopped: a message could not be handled or dead-lettered.", fault);
+                }
+
+                if (DateTime.UtcNow - lastCommit > TimeSpan.FromSeconds(1))
+                {
+                    Commit(consumer);
+                    lastCommit = DateTime.UtcNow;
+                }
+            }
+        }
+        finally
+        {
+            Release(consumer, _workers.Keys.ToList(), commit: true);
+            consumer.Close();
+        }
+    }
+
+    /// <summary>Lets in-flight messages of these partitions finish, then commits what they handled.</summary>
+    private void Release(IConsumer<string?, string?> consumer, IEnumerable<TopicPartition> partitions, bool commit)
+    {
+        foreach (var partition in partitions)
+        {
+            if (_workers.TryRemove(partition, out var worker))
+            {
+                worker.Complete();
+            }
+        }
+
+        if (commit)
+        {
+            Commit(consumer);
+        }
+    }
+
+    private void Commit(IConsumer<string?, string?> consumer)
+    {
+        try
+        {
+            consumer.Commit();
+        }
+        catch (KafkaException ex) when (ex.Error.Code is ErrorCode.Local_NoOffset)
+        {
+            // Nothing handled since the last commit.
+        }
+        catch (KafkaException ex)
+        {
+            // The offsets stay stored and go with the next commit; at worst a message is redelivered, never lost.
+            LogCommitFailed(ex, _options.GroupId);
+        }
+    }
+
+    private async Task HandleAsync(ConsumeResult<string?, string?> result, CancellationToken stopping)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await _bulkhead.WaitAsync(stopping);
+            try
+            {
+                using var activity = KafkaTelemetry.StartConsumeActivity(result, _options.GroupId);
+                await using var scope = scopes.CreateAsyncScope();
+                var handler = scope.ServiceProvider.GetRequiredService<THandler>();
+                await handler.HandleAsync(ReceivedMessage.From(result, attempt), stopping);
+                Handled.Add(1, new KeyValuePair<string, object?>("group", _options.GroupId));
+                return;
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                Failed.Add(1, new KeyValuePair<string, object?>("group", _options.GroupId));
+                if (attempt >= _options.MaxAttempts)
+                {
+                    await DeadLetterAsync(result, ex, attempt, stopping);
+                    return;
+                }
+
+                LogRetrying(ex, _options.GroupId, result.TopicPartitionOffset.ToString(), attempt);
+            }
+            finally
+            {
+                _bulkhead.Release();
+            }
+
+            await Task.Delay(_options.BackoffBefore(attempt + 1), stopping);
+        }
+    }
+
+    private async Task DeadLetterAsync(ConsumeResult<string?, string?> result, Exception error, int attempts, CancellationToken stopping)
+    {
+        var message = DeadLetter.Create(result, error, attempts);
+        await _deadLetters.ProduceAsync(_options.EffectiveDeadLetterTopic, message, stopping);
+        DeadLettered.Add(1, new KeyValuePair<string, object?>("group", _options.GroupId));
+        LogDeadLettered(error, _options.GroupId, result.TopicPartitionOffset.ToString(), attempts, _options.EffectiveDeadLetterTopic);
+    }
+
+    /// <summary>One assigned partition: its messages handled strictly in order, its offsets stored as they finish.</summary>
+    private sealed class PartitionWorker
+    {
+        private readonly Channel<(IConsumer<string?, string?> Consumer, ConsumeResult<string?, string?> Result)> _queue =
+            Channel.CreateBounded<(IConsumer<string?, string?>, ConsumeResult<string?, string?>)>(256);
+
+        private readonly Task _loop;
+
+        public PartitionWorker(KafkaConsumerHost<THandler> host, CancellationToken stopping) =>
+            _loop = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var (consumer, result) in _queue.Reader.ReadAllAsync(stopping))
+                    {
+                        await host.HandleAsync(result, stopping);
+                        consumer.StoreOffset(result);
+                    }
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    // Shutting down: the unfinished message is not stored, so it is redelivered.
+                }
+                catch (Exception ex)
+                {
+                    Fault = ex;
+                }
+            }, CancellationToken.None);
+
+        public Exception? Fault { get; private set; }
+
+        // A full queue holds the consume loop back: memory stays bounded when handlers fall behind.
+        public void Enqueue(IConsumer<string?, string?> consumer, ConsumeResult<string?, string?> result) =>
+            _queue.Writer.WriteAsync((consumer, result)).AsTask().GetAwaiter().GetResult();
+
+        public void Complete()
+        {
+            _queue.Writer.TryComplete();
+            _loop.GetAwaiter().GetResult();
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Consumer group {Group} reading {Topics}")]
+    private partial void LogStarted(string group, string topics);
+
+    [LoggerMessage(LogLevel.Warning, "Consumer group {Group}: attempt {Attempt} for {Position} failed; retrying")]
+    private partial void LogRetrying(Exception error, string group, string position, int attempt);
+
+    [LoggerMessage(LogLevel.Error, "Consumer group {Group}: {Position} failed {Attempts} times; sent to {DeadLetterTopic}")]
+    private partial void LogDeadLettered(Exception error, string group, string position, int attempts, string deadLetterTopic);
+
+    [LoggerMessage(LogLevel.Warning, "Consumer group {Group}: commit failed")]
+    private partial void LogCommitFailed(Exception error, string group);
+}
+
+/// <summary>The options of one handler's consumer group, registered by <see cref="MessagingExtensions.AddKafkaConsumer{THandler}"/>.</summary>
+public sealed record ConsumerRegistration<THandler>(ConsumerOptions Options)
+    where THandler : class, IMessageHandler;
