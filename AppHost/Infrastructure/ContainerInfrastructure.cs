@@ -1,3 +1,4 @@
+using AspireShop.AppHost.Infrastructure.Debezium;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireShop.AppHost.Infrastructure;
@@ -12,6 +13,7 @@ public static class ContainerInfrastructure
 
     public static PlatformInfrastructure Add(IDistributedApplicationBuilder builder, IReadOnlyList<KafkaTopic> topics)
     {
+        var cdcSources = CdcSettings.Read(builder.Configuration);
         var postgres = builder.AddPostgres("postgres")
             .WithDataVolume("aspireshop-postgres")
             // Logical decoding for Debezium; slots are bounded so an idle connector cannot fill the disk.
@@ -46,7 +48,8 @@ public static class ContainerInfrastructure
             .WithReference(postgres)
             .WaitFor(postgres)
             .WaitForCompletion(kafkaTopics)
-            .WithHttpHealthCheck("/connectors");
+            .WithHttpHealthCheck("/connectors")
+            .WithCdcConnectors(postgres, cdcSources);
 
         return new PlatformInfrastructure(
             InfrastructureMode.Containers,
