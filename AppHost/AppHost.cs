@@ -18,7 +18,8 @@ var catalogDb = platform.AddDatabase("catalogdb");
 
 builder.AddProject<Projects.Catalog_API>("catalog", launchProfileName: null)
     .WithHttpEndpoint()
-    .WithPlatform(platform, catalogDb);
+    .WithPlatform(platform, catalogDb)
+    .WithDeadLetterReplay();
 
 builder.Build().Run();
 return 0;

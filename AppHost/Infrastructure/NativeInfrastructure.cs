@@ -17,17 +17,57 @@ public static class NativeInfrastructure
         var dataDirectory = ResolveDataDirectory(builder);
         var scripts = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "infrastructure", "native"));
 
+        var cdcSources = CdcSettings.Read(builder.Configuration);
+
         var postgres = AddPostgres(builder, toolchain, dataDirectory, scripts);
         var redis = AddRedis(builder, toolchain, dataDirectory, scripts);
         var kafka = AddKafka(builder, topics);
+        var cdc = AddCdcRelay(builder, kafka);
 
         return new PlatformInfrastructure(
             InfrastructureMode.Native,
             redis,
             kafka,
             search: null,
-            addDatabase: name => AddDatabase(postgres, name));
+            addDatabase: name =>
+            {
+                var database = AddDatabase(postgres, name);
+                if (cdcSources.FirstOrDefault(source => source.Database == name) is { } source)
+                {
+                    StreamDatabase(cdc, database, source);
+                }
+
+                return database;
+            });
     }
+
+    /// <summary>Debezium's stand-in: one process streaming every CDC source database, in Debezium's formats.</summary>
+    private static IResourceBuilder<ProjectResource> AddCdcRelay(IDistributedApplicationBuilder builder, IResourceBuilder<IResourceWithConnectionString> kafka) =>
+        builder.AddProject<Projects.CdcRelay>("cdc", launchProfileName: null)
+            .WithHttpEndpoint()
+            .WithHttpHealthCheck("/health")
+            .WithReference(kafka, PlatformInfrastructure.KafkaConnectionName)
+            .WaitFor(kafka)
+            .WithIconName("ArrowSync");
+
+    private static void StreamDatabase(
+        IResourceBuilder<ProjectResource> cdc, IResourceBuilder<IResourceWithConnectionString> database, CdcSourceSettings source)
+    {
+        var index = cdc.Resource.Annotations.OfType<CdcSourceAnnotation>().Count();
+        cdc.WithAnnotation(new CdcSourceAnnotation(source.Database))
+            .WithReference(database)
+            .WaitFor(database)
+            .WithEnvironment($"Cdc__Sources__{index}__Name", source.Database)
+            .WithEnvironment($"Cdc__Sources__{index}__OutboxTable", source.OutboxTable)
+            .WithEnvironment($"Cdc__Sources__{index}__SlotName", source.SlotName)
+            .WithEnvironment($"Cdc__Sources__{index}__PublicationName", CdcSourceSettings.PublicationName);
+        for (var table = 0; table < source.Tables.Count; table++)
+        {
+            cdc.WithEnvironment($"Cdc__Sources__{index}__Tables__{table}", source.Tables[table]);
+        }
+    }
+
+    private sealed record CdcSourceAnnotation(string Database) : IResourceAnnotation;
 
     private static IResourceBuilder<NativePostgresResource> AddPostgres(
         IDistributedApplicationBuilder builder, NativeToolchain toolchain, string dataDirectory, string scripts)

@@ -53,3 +53,24 @@ public static class PlatformInfrastructureExtensions
             .WithHttpHealthCheck("/health");
     }
 }
+
+public static class DeadLetterCommandExtensions
+{
+    public const string ReplayDeadLettersCommand = "replay-dead-letters";
+
+    /// <summary>
+    /// A dashboard button on a service that consumes Kafka: hands its consumer groups' dead letters back to their
+    /// handlers once the cause is fixed (POST /admin/dead-letters/replay, mapped by the BuildingBlocks).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDeadLetterReplay(this IResourceBuilder<ProjectResource> service) =>
+        service.WithHttpCommand(
+            "/admin/dead-letters/replay",
+            "Replay dead letters",
+            commandName: ReplayDeadLettersCommand,
+            commandOptions: new HttpCommandOptions
+            {
+                Description = "Re-run this service's dead-lettered Kafka messages through their handlers",
+                IconName = "ArrowReplay",
+                ConfirmationMessage = "Replay every dead letter of this service's consumer groups?",
+            });
+}

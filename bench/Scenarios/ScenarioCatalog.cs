@@ -6,6 +6,7 @@ public static class ScenarioCatalog
     public static IReadOnlyList<IScenario> All { get; } =
     [
         new PingScenario(),
+        new EventsScenario(),
     ];
 
     public static IScenario? Find(string name) =>

@@ -17,7 +17,7 @@ public sealed class PlatformTests(PlatformFixture platform)
     {
         var resources = platform.Resources();
         Assert.Superset(
-            new HashSet<string> { "postgres", "catalogdb", "redis", "kafka", "catalog" },
+            new HashSet<string> { "postgres", "catalogdb", "redis", "kafka", "cdc", "catalog" },
             resources.Select(r => r.Name).ToHashSet());
         Assert.DoesNotContain(resources, r => r is ContainerResource);
 
@@ -122,6 +122,30 @@ public sealed class PlatformTests(PlatformFixture platform)
 
         resumed.Close();
         Assert.Equal(0, redelivered);
+    }
+
+    [Fact]
+    public async Task RecordedPingTravelsThroughOutboxCdcAndKafkaToItsConsumer()
+    {
+        using var client = platform.CreateHttpClient("catalog");
+        using var accepted = await client.PostAsync("/api/catalog/ping-events", content: null);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var receipt = accepted.Headers.Location ?? throw new InvalidOperationException("202 without a Location");
+
+        // 202 means written with its event in one transaction; the consumer's receipt appears once CDC delivered it.
+        var status = await Poll.UntilAsync(
+            async () => (await client.GetAsync(receipt)).StatusCode,
+            code => code == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(20),
+            code => $"{receipt} still {code}\n{platform.Describe("cdc")}");
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task DashboardCommandReplaysDeadLetters()
+    {
+        var result = await platform.App.ResourceCommands.ExecuteCommandAsync("catalog", "replay-dead-letters");
+        Assert.True(result.Success, result.Message);
     }
 
     [Fact]

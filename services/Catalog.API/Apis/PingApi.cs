@@ -2,6 +2,8 @@ using System.Diagnostics;
 using AspireShop.ServiceDefaults.Messaging;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Http.HttpResults;
+using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Catalog.API.Events;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -16,7 +18,10 @@ public static class PingApi
 
     public static IEndpointRouteBuilder MapPingApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/catalog").MapGet("/ping", PingAsync).WithName("Ping");
+        var api = app.MapGroup("/api/catalog");
+        api.MapGet("/ping", PingAsync).WithName("Ping");
+        api.MapPost("/ping-events", RecordPingAsync).WithName("RecordPing");
+        api.MapGet("/ping-events/{id:guid}", GetPingReceiptAsync).WithName("GetPingReceipt");
         return app;
     }
 
@@ -45,7 +50,34 @@ public static class PingApi
             Stopwatch.GetElapsedTime(afterRedis, afterKafka).TotalMilliseconds,
             new KafkaPosition(delivery.Topic, delivery.Partition.Value, delivery.Offset.Value)));
     }
+
+    /// <summary>Records a ping and its event in one transaction; the event is published by CDC, not by this request.</summary>
+    public static async Task<Accepted<PingAccepted>> RecordPingAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        var ping = new PingRecorded(Guid.CreateVersion7(), DateTimeOffset.UtcNow);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var insert = new NpgsqlCommand("INSERT INTO ping_events (id) VALUES ($1)", connection, transaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = ping.PingId });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await OutboxWriter.WriteAsync(connection, transaction, OutboxEvent.Create(PingRecorded.AggregateType, ping.PingId.ToString(), ping), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Accepted($"/api/catalog/ping-events/{ping.PingId}", new PingAccepted(ping.PingId));
+    }
+
+    /// <summary>200 once the consumer has applied the ping's event, 404 until then.</summary>
+    public static async Task<Results<Ok<PingAccepted>, NotFound>> GetPingReceiptAsync(Guid id, NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("SELECT 1 FROM ping_receipts WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return await command.ExecuteScalarAsync(cancellationToken) is null ? TypedResults.NotFound() : TypedResults.Ok(new PingAccepted(id));
+    }
 }
+
+public sealed record PingAccepted(Guid Id);
 
 public sealed record PingResponse(string Database, double PostgresMs, double RedisMs, double KafkaMs, KafkaPosition Kafka);
 

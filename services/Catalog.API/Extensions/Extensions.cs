@@ -1,3 +1,6 @@
+using AspireShop.Catalog.API.Data;
+using AspireShop.Catalog.API.Events;
+
 namespace AspireShop.Catalog.API.Extensions;
 
 public static class Extensions
@@ -7,5 +10,8 @@ public static class Extensions
         builder.AddNpgsqlDataSource("catalogdb");
         builder.AddRedisClient("redis");
         builder.AddKafkaClients("kafka");
+
+        builder.Services.AddHostedService<CatalogSchema>();
+        builder.AddKafkaConsumer<PingRecordedHandler>(PingRecordedHandler.ConsumerGroup, [PingRecorded.Topic]);
     }
 }
