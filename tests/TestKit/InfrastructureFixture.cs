@@ -59,6 +59,16 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         return name;
     }
 
+    /// <summary>
+    /// Creates a topic with exactly this name (e.g. a CDC topic a service subscribes to by convention). Give each test
+    /// its own name: the broker is shared by every test in the process.
+    /// </summary>
+    public async Task CreateNamedTopicAsync(string name, int partitions = 12)
+    {
+        Servers.Kafka.CreateTopic(name, partitions);
+        await Servers.Kafka.WaitUntilReadyAsync([name], TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>A key prefix no other test uses, since all tests share one Redis database.</summary>
     public static string CreateRedisKeyPrefix(string prefix = "test") => $"{prefix}:{Guid.NewGuid():N}:";
 
