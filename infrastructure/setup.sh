@@ -30,3 +30,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 dotnet restore AspireShop.sln --verbosity quiet
+# Local tools (dotnet-ef for migrations) come from dotnet-tools.json.
+dotnet tool restore >/dev/null
