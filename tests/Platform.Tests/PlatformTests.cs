@@ -24,7 +24,14 @@ public sealed class PlatformTests(PlatformFixture platform)
         foreach (var resource in resources)
         {
             Assert.True(platform.App.ResourceNotifications.TryGetCurrentState(resource.Name, out var state), resource.Name);
-            Assert.True(state.Snapshot.HealthStatus == HealthStatus.Healthy, platform.Describe(resource.Name));
+            if (PlatformFixture.IsStep(resource.Name))
+            {
+                Assert.True(state.Snapshot.ExitCode == 0, platform.Describe(resource.Name));
+            }
+            else
+            {
+                Assert.True(state.Snapshot.HealthStatus == HealthStatus.Healthy, platform.Describe(resource.Name));
+            }
         }
     }
 

@@ -51,7 +51,14 @@ public sealed class PlatformFixture : IAsyncLifetime
         await _app.StartAsync(deadline.Token);
         foreach (var resource in Resources())
         {
-            await WaitHealthyAsync(resource.Name, deadline.Token);
+            if (IsStep(resource.Name))
+            {
+                await WaitCompletedAsync(resource.Name, deadline.Token);
+            }
+            else
+            {
+                await WaitHealthyAsync(resource.Name, deadline.Token);
+            }
         }
 
         _healthy = true;
@@ -71,6 +78,26 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async Task<string> GetConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string");
+
+    /// <summary>Run-to-completion steps (database migrations) end instead of becoming healthy; the AppHost names them <c>*-migrations</c>.</summary>
+    public static bool IsStep(string resource) => resource.EndsWith("-migrations", StringComparison.Ordinal);
+
+    public async Task WaitCompletedAsync(string resource, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var finished = await App.ResourceNotifications.WaitForResourceAsync(
+                resource, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cancellationToken);
+            if (finished.Snapshot.ExitCode is not 0)
+            {
+                throw new InvalidOperationException(Describe(resource));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(Describe(resource));
+        }
+    }
 
     public async Task WaitHealthyAsync(string resource, CancellationToken cancellationToken)
     {
