@@ -38,7 +38,8 @@ public static class NativeInfrastructure
                 }
 
                 return database;
-            });
+            },
+            dataDirectory);
     }
 
     /// <summary>Debezium's stand-in: one process streaming every CDC source database, in Debezium's formats.</summary>

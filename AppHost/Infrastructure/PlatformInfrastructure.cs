@@ -8,7 +8,8 @@ public sealed class PlatformInfrastructure(
     IResourceBuilder<IResourceWithConnectionString> redis,
     IResourceBuilder<IResourceWithConnectionString> kafka,
     IResourceBuilder<IResourceWithConnectionString>? search,
-    Func<string, IResourceBuilder<IResourceWithConnectionString>> addDatabase)
+    Func<string, IResourceBuilder<IResourceWithConnectionString>> addDatabase,
+    string? dataDirectory = null)
 {
     public const string RedisConnectionName = "redis";
     public const string KafkaConnectionName = "kafka";
@@ -22,6 +23,9 @@ public sealed class PlatformInfrastructure(
 
     /// <summary>Elasticsearch in containers mode; null in native mode, where Search uses its embedded Lucene index.</summary>
     public IResourceBuilder<IResourceWithConnectionString>? Search { get; } = search;
+
+    /// <summary>Where native mode keeps its data (a service's local files go beside it); null in containers mode.</summary>
+    public string? DataDirectory { get; } = dataDirectory;
 
     /// <summary>One database per service on the one Postgres server; the resource name is the connection name.</summary>
     public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string name) => addDatabase(name);
@@ -44,7 +48,9 @@ public static class PlatformInfrastructureExtensions
         {
             // The dev broker rebalances after session.timeout.ms - 1 s; short sessions keep restarts and tests quick.
             service.WithEnvironment("Kafka__Consumer__session.timeout.ms", "3000")
-                .WithEnvironment("Kafka__Consumer__heartbeat.interval.ms", "1000");
+                .WithEnvironment("Kafka__Consumer__heartbeat.interval.ms", "1000")
+                // The dev broker answers a fetch only when fetch.wait.max.ms runs out (500 ms by default), data or not.
+                .WithEnvironment("Kafka__Consumer__fetch.wait.max.ms", "10");
         }
 
         return service
@@ -54,7 +60,7 @@ public static class PlatformInfrastructureExtensions
     }
 }
 
-public static class DeadLetterCommandExtensions
+public static class ServiceCommandExtensions
 {
     public const string ReplayDeadLettersCommand = "replay-dead-letters";
 
@@ -72,5 +78,27 @@ public static class DeadLetterCommandExtensions
                 Description = "Re-run this service's dead-lettered Kafka messages through their handlers",
                 IconName = "ArrowReplay",
                 ConfirmationMessage = "Replay every dead letter of this service's consumer groups?",
+            });
+
+    /// <summary>
+    /// A dashboard button for an admin endpoint. Until Identity issues tokens, it calls as the development admin
+    /// (the services accept that header identity only when the AppHost enables it).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAdminCommand(
+        this IResourceBuilder<ProjectResource> service, string path, string displayName, string commandName, string description) =>
+        service.WithHttpCommand(
+            path,
+            displayName,
+            commandName: commandName,
+            commandOptions: new HttpCommandOptions
+            {
+                Description = description,
+                IconName = "Wrench",
+                PrepareRequest = context =>
+                {
+                    context.Request.Headers.Add("X-Dev-User", "00000000-0000-0000-0000-00000000ad01");
+                    context.Request.Headers.Add("X-Dev-Roles", "admin");
+                    return Task.CompletedTask;
+                },
             });
 }

@@ -59,7 +59,19 @@ public sealed partial class KafkaConsumerHost<THandler>(
         {
             while (!stopping.IsCancellationRequested)
             {
-                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                ConsumeResult<string?, string?>? result;
+                try
+                {
+                    result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                }
+                catch (ConsumeException ex) when (ex.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition)
+                {
+                    // A topic not provisioned yet is a configuration gap, not a reason to stop consuming the others.
+                    LogTopicMissing(ex, _options.GroupId);
+                    Thread.Sleep(TimeSpan.FromSeconds(1));
+                    continue;
+                }
+
                 if (result?.Message is not null && _workers.TryGetValue(result.TopicPartition, out var worker))
                 {
                     worker.Enqueue(consumer, result);
@@ -210,6 +222,9 @@ public sealed partial class KafkaConsumerHost<THandler>(
 
     [LoggerMessage(LogLevel.Error, "Consumer group {Group}: {Position} failed {Attempts} times; sent to {DeadLetterTopic}")]
     private partial void LogDeadLettered(Exception error, string group, string position, int attempts, string deadLetterTopic);
+
+    [LoggerMessage(LogLevel.Warning, "Consumer group {Group}: a subscribed topic does not exist (declare it in the AppHost's Kafka:Topics)")]
+    private partial void LogTopicMissing(Exception error, string group);
 
     [LoggerMessage(LogLevel.Warning, "Consumer group {Group}: commit failed")]
     private partial void LogCommitFailed(Exception error, string group);

@@ -7,6 +7,8 @@ public static class ScenarioCatalog
     [
         new PingScenario(),
         new EventsScenario(),
+        new ProductPageScenario(),
+        new SearchScenario(),
     ];
 
     public static IScenario? Find(string name) =>

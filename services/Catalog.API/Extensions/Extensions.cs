@@ -1,17 +1,138 @@
+using AspireShop.Catalog.API.Apis;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Events;
+using AspireShop.Catalog.API.Identity;
+using AspireShop.Catalog.API.Services;
+using AspireShop.ServiceDefaults.Http;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace AspireShop.Catalog.API.Extensions;
 
 public static class Extensions
 {
+    public const string DatabaseName = "catalogdb";
+    public const string RedisName = "redis";
+    public const string KafkaName = "kafka";
+
+    /// <summary>Lets several hosts that must each see every event (tests, side-by-side runs) consume in groups of their own.</summary>
+    public const string ConsumerGroupSuffixKey = "Catalog:ConsumerGroupSuffix";
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource("catalogdb");
-        builder.AddRedisClient("redis");
-        builder.AddKafkaClients("kafka");
+        builder.AddCatalogDatabase();
+        builder.AddRedisClient(RedisName, configureOptions: FailFast);
+        builder.AddKafkaClients(KafkaName);
 
-        builder.Services.AddHostedService<CatalogSchema>();
-        builder.AddKafkaConsumer<PingRecordedHandler>(PingRecordedHandler.ConsumerGroup, [PingRecorded.Topic]);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<CatalogMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(CatalogMetrics.MeterName));
+
+        builder.AddCatalogIdentity();
+        builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+
+        builder.AddProductCache();
+        builder.AddAvailability();
+        builder.Services.AddCatalogSeeder();
+
+        var suffix = builder.Configuration[ConsumerGroupSuffixKey] ?? "";
+        builder.AddKafkaConsumer<PingRecordedHandler>(PingRecordedHandler.ConsumerGroup + suffix, [PingRecorded.Topic]);
+        builder.AddKafkaConsumer<AvailabilityProjection>(AvailabilityProjection.ConsumerGroup + suffix, [AvailabilityChanged.Topic]);
+    }
+
+    /// <summary>EF Core for the catalog model, Npgsql for the diagnostics' plain SQL; what the migrate step needs too.</summary>
+    public static void AddCatalogDatabase(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource(DatabaseName);
+        builder.AddNpgsqlDbContext<CatalogContext>(DatabaseName);
+    }
+
+    public static void AddCatalogSeeder(this IServiceCollection services)
+    {
+        services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section);
+        services.AddScoped<CatalogSeeder>();
+    }
+
+    /// <summary>
+    /// Product documents in HybridCache: memory (L1) in front of Redis (L2, on the shared multiplexer), so a burst of
+    /// requests for a cold product costs one database load per process.
+    /// </summary>
+    private static void AddProductCache(this IHostApplicationBuilder builder)
+    {
+        var cache = builder.Configuration.GetSection("Catalog:ProductCache");
+        builder.Services.AddStackExchangeRedisCache(_ => { });
+        builder.Services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, services) =>
+            options.ConnectionMultiplexerFactory = () => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
+        builder.Services.AddHybridCache(options => options.DefaultEntryOptions = new HybridCacheEntryOptions
+        {
+            Expiration = cache.GetValue("Expiration", TimeSpan.FromMinutes(10)),
+            // Short: another instance's write removes the Redis copy but not this process' memory copy.
+            LocalCacheExpiration = cache.GetValue("LocalExpiration", TimeSpan.FromSeconds(30)),
+        });
+        builder.Services.AddSingleton<ProductDocuments>();
+    }
+
+    private static void AddAvailability(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AvailabilityStore>();
+        builder.Services.AddScoped<AvailabilityReader>();
+        builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
+
+        // EXTEXP0001: RemoveAllResilienceHandlers is the documented way to replace ServiceDefaults' handler for one client.
+#pragma warning disable EXTEXP0001
+        builder.Services.AddHttpClient<InventoryClient>((services, http) =>
+                http.BaseAddress = services.GetRequiredService<IOptions<InventoryOptions>>().Value.BaseAddress)
+            // Replaces the default handler from ServiceDefaults with one tuned for a page that must not wait.
+            .RemoveAllResilienceHandlers()
+            .AddStandardResilienceHandler()
+            .Configure((options, services) =>
+            {
+                var inventory = services.GetRequiredService<IOptions<InventoryOptions>>().Value;
+                var metrics = services.GetRequiredService<CatalogMetrics>();
+                ResiliencePolicy.Configure(options);
+                options.AttemptTimeout.Timeout = inventory.AttemptTimeout;
+                options.TotalRequestTimeout.Timeout = inventory.TotalTimeout;
+                options.Retry.MaxRetryAttempts = 1;
+                options.Retry.Delay = TimeSpan.FromMilliseconds(100);
+                options.CircuitBreaker.FailureRatio = inventory.BreakerFailureRatio;
+                options.CircuitBreaker.MinimumThroughput = inventory.BreakerMinimumThroughput;
+                options.CircuitBreaker.SamplingDuration = inventory.BreakerSamplingDuration;
+                options.CircuitBreaker.BreakDuration = inventory.BreakDuration;
+                options.CircuitBreaker.OnOpened = _ =>
+                {
+                    metrics.InventoryCircuitChanged(open: true);
+                    return ValueTask.CompletedTask;
+                };
+                options.CircuitBreaker.OnHalfOpened = _ =>
+                {
+                    metrics.InventoryCircuitChanged(open: false);
+                    return ValueTask.CompletedTask;
+                };
+                options.CircuitBreaker.OnClosed = _ =>
+                {
+                    metrics.InventoryCircuitChanged(open: false);
+                    return ValueTask.CompletedTask;
+                };
+            });
+#pragma warning restore EXTEXP0001
+    }
+
+    /// <summary>
+    /// Redis errors must surface in milliseconds so pages degrade instead of hanging: commands fail at once while
+    /// disconnected (no backlog) and nothing waits longer than a second.
+    /// </summary>
+    private static void FailFast(ConfigurationOptions options)
+    {
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ConnectTimeout = 1_000;
+        options.ConnectRetry = 1;
+        options.SyncTimeout = 1_000;
+        options.AsyncTimeout = 1_000;
     }
 }

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using AspireShop.Bench.Load;
+
+namespace AspireShop.Bench.Scenarios;
+
+/// <summary>
+/// Queries over the seeded catalog (relevance, filters, facets), then freshness: a product renamed in the catalog,
+/// timed from the committed update to the first search that finds it (goal: p99 < 1.5 s).
+/// </summary>
+public sealed class SearchScenario : IScenario
+{
+    private const int FreshnessSamples = 30;
+    private static readonly string[] Words = ["shirt", "phone", "wireless", "cotton", "black", "pro", "classic", "steel", "running", "camera"];
+
+    public string Name => "search";
+
+    public string Description => "GET api/search/products on the 10 000-product seed (p50/p99), plus freshness commit→searchable p50/p99";
+
+    public async Task<LoadResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var catalog = context.Client;
+        using var searchOwned = context.Platform?.CreateHttpClient("search");
+        var search = searchOwned ?? context.Client;
+
+        await DemoCatalog.SeedAsync(catalog, cancellationToken);
+        var indexing = Stopwatch.StartNew();
+        var indexed = await DemoCatalog.WaitForSearchTotalAsync(search, DemoCatalog.SeededProducts, TimeSpan.FromMinutes(5), cancellationToken);
+        context.Metrics["documents"] = indexed;
+        context.Metrics["initial_index_s"] = Math.Round(indexing.Elapsed.TotalSeconds, 1);
+
+        var products = await DemoCatalog.ProductsAsync(catalog, 100, cancellationToken);
+        var facets = await search.GetFromJsonAsync<JsonObject>("api/search/products?pageSize=1", cancellationToken);
+        var brands = Values(facets, "brand");
+        var categories = Values(facets, "category");
+
+        var result = await context.RunLoadAsync(Name, async (client, ct) =>
+        {
+            var query = Random.Shared.Next(4) switch
+            {
+                0 => $"q={Words[Random.Shared.Next(Words.Length)]}",
+                1 => $"q={Uri.EscapeDataString(brands[Random.Shared.Next(brands.Count)])}&sort=price_asc",
+                2 => $"category={Uri.EscapeDataString(categories[Random.Shared.Next(categories.Count)])}&maxPrice=200",
+                _ => $"q={Words[Random.Shared.Next(Words.Length)]}&brand={Uri.EscapeDataString(brands[Random.Shared.Next(brands.Count)])}",
+            };
+            using var response = await search.GetAsync($"api/search/products?{query}&pageSize=20", ct);
+            return response.IsSuccessStatusCode;
+        }, cancellationToken);
+
+        var freshness = new List<long>();
+        for (var i = 0; i < FreshnessSamples; i++)
+        {
+            var (id, seller) = products[i % products.Count];
+            var token = $"fresh{Guid.NewGuid():N}"[..17];
+            await DemoCatalog.RenameAsync(catalog, id, seller, $"Renamed {token}", cancellationToken);
+            var committed = Stopwatch.GetTimestamp();
+            await DemoCatalog.WaitForSearchTotalAsync(search, 1, TimeSpan.FromSeconds(10), cancellationToken, $"q={token}", pollMs: 5);
+            freshness.Add(Stopwatch.GetTimestamp() - committed);
+        }
+
+        var percentiles = new Percentiles([freshness]);
+        context.Metrics["freshness_samples"] = freshness.Count;
+        context.Metrics["freshness_p50_ms"] = percentiles.Milliseconds(0.50);
+        context.Metrics["freshness_p99_ms"] = percentiles.Milliseconds(0.99);
+        context.Metrics["freshness_goal_p99_ms"] = 1500;
+        return result;
+    }
+
+    private static List<string> Values(JsonObject? response, string facet) =>
+        response?["facets"]?[facet]?.AsArray().Select(v => v!["value"]!.GetValue<string>()).ToList() is { Count: > 0 } values
+            ? values
+            : throw new InvalidOperationException($"Search returned no '{facet}' facet.");
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using AspireShop.BuildingBlocks.Messaging;
+using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Catalog.API.Services;
+
+namespace AspireShop.Catalog.API.Events;
+
+/// <summary>
+/// Keeps Redis' availability mirror (<c>availability:{skuId}</c> → <c>{sellerId}</c> = <c>{available}:{version}</c>) up
+/// to date from Inventory's events, so a product page reads stock without calling Inventory.
+/// </summary>
+/// <remarks>
+/// No inbox: the write is a compare-and-set on the version, so a redelivered or older event changes nothing (idempotent
+/// by construction), and Redis could not share a transaction with an inbox row in Postgres anyway.
+/// </remarks>
+public sealed class AvailabilityProjection(AvailabilityStore store, CatalogMetrics metrics) : IMessageHandler
+{
+    public const string ConsumerGroup = "catalog.availability";
+
+    public async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        var change = JsonSerializer.Deserialize<AvailabilityChanged>(message.Value ?? "", OutboxEvent.SerializerOptions)
+            ?? throw new JsonException($"{message.MessageId} has no payload");
+        if (change.Version < 0)
+        {
+            throw new JsonException($"{message.MessageId}: version {change.Version} is negative");
+        }
+
+        var applied = await store.ApplyAsync(new OfferKey(change.SkuId, change.SellerId), new StockLevel(change.Available, change.Version));
+        metrics.AvailabilityEventHandled(applied);
+    }
+}

@@ -1,0 +1,55 @@
+namespace AspireShop.Search.API.Data;
+
+/// <summary>Where a catalog change sits in the source's history: its WAL position and the transaction it committed in.</summary>
+public readonly record struct ChangeVersion(long Lsn, long? TxId);
+
+/// <summary>
+/// A column whose value the change did not carry (Debezium's unavailable-value placeholder for an unchanged TOASTed
+/// value): the mirror keeps what it has.
+/// </summary>
+public readonly record struct MaybeText(string? Value, bool Unavailable)
+{
+    public static MaybeText Of(string? value) => new(value, false);
+
+    public static readonly MaybeText Missing = new(null, true);
+}
+
+public sealed record ProductRow(
+    Guid Id, Guid? SellerId, string? Title, MaybeText Description, string? Brand, string? Category,
+    MaybeText ImagesJson, MaybeText AttributesJson, DateTimeOffset? CreatedAt, DateTimeOffset? UpdatedAt);
+
+public sealed record SkuRow(Guid Id, Guid? ProductId, string? Code, MaybeText AttributesJson);
+
+public sealed record OfferRow(Guid SkuId, Guid SellerId, decimal? Price, string? Currency, DateTimeOffset? UpdatedAt);
+
+public sealed record AvailabilityRow(Guid SkuId, Guid SellerId, int Available, long Version, DateTimeOffset? OccurredAt);
+
+/// <summary>One change to apply to the mirror; <c>Deleted</c> turns the row into a tombstone at that version.</summary>
+public abstract record MirrorChange(bool Deleted)
+{
+    /// <summary>The SKU whose product is looked up or changed; changes touching the same SKU take turns (see MirrorStore).</summary>
+    public abstract Guid? SkuId { get; }
+}
+
+public sealed record ProductChange(ProductRow Row, bool Deleted, ChangeVersion Version) : MirrorChange(Deleted)
+{
+    public override Guid? SkuId => null;
+}
+
+public sealed record SkuChange(SkuRow Row, Guid? PreviousProductId, bool Deleted, ChangeVersion Version) : MirrorChange(Deleted)
+{
+    public override Guid? SkuId => Row.Id;
+}
+
+public sealed record OfferChange(OfferRow Row, bool Deleted, ChangeVersion Version) : MirrorChange(Deleted)
+{
+    public override Guid? SkuId => Row.SkuId;
+}
+
+public sealed record AvailabilityChange(AvailabilityRow Row) : MirrorChange(false)
+{
+    public override Guid? SkuId => Row.SkuId;
+}
+
+/// <summary>What applying a change did: whether the mirror took it, and the documents to (re)write.</summary>
+public sealed record MirrorResult(bool Applied, IReadOnlyList<Domain.IndexWrite> Writes);

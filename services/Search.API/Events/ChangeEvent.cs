@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+using AspireShop.Search.API.Data;
+
+namespace AspireShop.Search.API.Events;
+
+/// <summary>
+/// A Debezium change event (JsonConverter, schemas disabled) as Debezium and the CdcRelay publish it: uuid, text and
+/// numeric columns as strings, jsonb as a string holding JSON text, timestamptz as an ISO-8601 string.
+/// </summary>
+public sealed class ChangeEvent
+{
+    /// <summary>What Debezium writes for an unchanged TOASTed value it could not read.</summary>
+    public const string UnavailableValue = "__debezium_unavailable_value";
+
+    private ChangeEvent(string op, JsonElement? before, JsonElement? after, ChangeVersion version, long? sourceTimestampMs)
+    {
+        Op = op;
+        Before = before;
+        After = after;
+        Version = version;
+        SourceTimestampMs = sourceTimestampMs;
+    }
+
+    /// <summary>c (insert), u (update), d (delete), r (snapshot read), t (truncate).</summary>
+    public string Op { get; }
+
+    public JsonElement? Before { get; }
+
+    public JsonElement? After { get; }
+
+    public ChangeVersion Version { get; }
+
+    /// <summary>When the change committed in the source (source.ts_ms).</summary>
+    public long? SourceTimestampMs { get; }
+
+    public bool IsDelete => Op == "d";
+
+    /// <summary>The row the change leaves behind, or for a delete the row it removed.</summary>
+    public JsonElement Row => (IsDelete ? Before : After)
+        ?? throw new JsonException($"A '{Op}' change event has no {(IsDelete ? "before" : "after")} row.");
+
+    public static ChangeEvent Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var source = root.GetProperty("source");
+        var lsn = source.GetProperty("lsn").GetInt64();
+        long? txId = source.TryGetProperty("txId", out var tx) && tx.ValueKind == JsonValueKind.Number ? tx.GetInt64() : null;
+        long? tsMs = source.TryGetProperty("ts_ms", out var ts) && ts.ValueKind == JsonValueKind.Number ? ts.GetInt64() : null;
+        return new ChangeEvent(
+            root.GetProperty("op").GetString() ?? "",
+            RowOf(root, "before"),
+            RowOf(root, "after"),
+            new ChangeVersion(lsn, txId),
+            tsMs);
+    }
+
+    public static Guid? Uuid(JsonElement row, string column) =>
+        Value(row, column) is { ValueKind: JsonValueKind.String } value ? Guid.Parse(value.GetString()!) : null;
+
+    public static Guid RequiredUuid(JsonElement row, string column) =>
+        Uuid(row, column) ?? throw new JsonException($"Column '{column}' is missing from the change event.");
+
+    public static string? Text(JsonElement row, string column) =>
+        Value(row, column) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+
+    /// <summary>A text or jsonb column that an update may leave out (an unchanged TOASTed value).</summary>
+    public static MaybeText LargeText(JsonElement row, string column) => Value(row, column) switch
+    {
+        { ValueKind: JsonValueKind.String } value when value.GetString() == UnavailableValue => MaybeText.Missing,
+        { ValueKind: JsonValueKind.String } value => MaybeText.Of(value.GetString()),
+        { ValueKind: JsonValueKind.Object or JsonValueKind.Array } value => MaybeText.Of(value.GetRawText()),
+        _ => MaybeText.Of(null),
+    };
+
+    public static decimal? Numeric(JsonElement row, string column) => Value(row, column) switch
+    {
+        { ValueKind: JsonValueKind.String } value => decimal.Parse(value.GetString()!, NumberStyles.Number, CultureInfo.InvariantCulture),
+        { ValueKind: JsonValueKind.Number } value => value.GetDecimal(),
+        _ => null,
+    };
+
+    public static DateTimeOffset? Timestamp(JsonElement row, string column) => Value(row, column) switch
+    {
+        { ValueKind: JsonValueKind.String } value => DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUniversalTime(),
+        // Debezium's io.debezium.time.Timestamp (milliseconds) when time.precision.mode=connect.
+        { ValueKind: JsonValueKind.Number } value => DateTimeOffset.FromUnixTimeMilliseconds(value.GetInt64()),
+        _ => null,
+    };
+
+    private static JsonElement? Value(JsonElement row, string column) =>
+        row.TryGetProperty(column, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    private static JsonElement? RowOf(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var row) && row.ValueKind == JsonValueKind.Object ? row.Clone() : null;
+}

@@ -1,0 +1,46 @@
+using AspireShop.Search.API.Data;
+using AspireShop.Search.API.Events;
+using AspireShop.Search.API.Indexing;
+using OpenTelemetry.Metrics;
+
+namespace AspireShop.Search.API.Extensions;
+
+public static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource("searchdb");
+        builder.AddKafkaClients("kafka");
+
+        var section = builder.Configuration.GetSection(SearchOptions.SectionName);
+        builder.Services.Configure<SearchOptions>(section);
+        var options = section.Get<SearchOptions>() ?? new SearchOptions();
+
+        builder.Services.AddSingleton<SearchMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(SearchMetrics.MeterName));
+
+        // Elasticsearch when the AppHost gives a "search" connection (containers mode), else the embedded Lucene index.
+        if (builder.TryAddElasticsearchClient("search"))
+        {
+            builder.Services.AddSingleton(new IndexBackend("elasticsearch"));
+            builder.Services.AddSingleton<ISearchIndex, ElasticsearchSearchIndex>();
+        }
+        else
+        {
+            builder.Services.AddSingleton(new IndexBackend("lucene"));
+            builder.Services.AddSingleton<LuceneSearchIndex>();
+            builder.Services.AddSingleton<ISearchIndex>(services => services.GetRequiredService<LuceneSearchIndex>());
+        }
+
+        builder.Services.AddSingleton<MirrorStore>();
+        builder.Services.AddSingleton<DocumentIndexer>();
+        builder.Services.AddSingleton<CatalogSnapshotReader>();
+        builder.Services.AddSingleton<IndexRebuilder>();
+
+        // Registered before the consumers: hosted services start in order, and they need the tables and the index.
+        builder.Services.AddHostedService<IndexStartup>();
+        builder.AddKafkaConsumer<CatalogChangeHandler>(
+            options.CatalogConsumerGroup, [options.ProductsTopic, options.SkusTopic, options.OffersTopic]);
+        builder.AddKafkaConsumer<AvailabilityChangedHandler>(options.AvailabilityConsumerGroup, [options.AvailabilityTopic]);
+    }
+}

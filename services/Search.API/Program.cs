@@ -1,0 +1,15 @@
+using AspireShop.Search.API.Apis;
+using AspireShop.Search.API.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapSearchApi();
+app.MapDeadLetterReplay();
+
+app.Run();

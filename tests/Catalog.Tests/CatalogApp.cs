@@ -1,0 +1,129 @@
+extern alias CatalogApi;
+
+using System.Net.Http.Headers;
+using AspireShop.Catalog.API.Data;
+using AspireShop.Catalog.API.Events;
+using AspireShop.Catalog.API.Identity;
+using AspireShop.TestKit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace AspireShop.Catalog.Tests;
+
+/// <summary>
+/// The catalog service in-process (its real Program) on the fixture's Postgres (a fresh database), Redis and Kafka,
+/// with the database migrated exactly as the <c>migrate</c> step does it. Inventory does not exist yet, so its address
+/// is a local port nobody listens on.
+/// </summary>
+public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
+{
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    private CatalogApp(IReadOnlyDictionary<string, string?> settings, string databaseConnectionString)
+    {
+        _settings = settings;
+        DatabaseConnectionString = databaseConnectionString;
+    }
+
+    public string DatabaseConnectionString { get; }
+
+    public static async Task<CatalogApp> StartAsync(InfrastructureFixture infrastructure, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        // Exact names the service subscribes to; creating an existing topic again is harmless.
+        await infrastructure.CreateNamedTopicAsync(AvailabilityChanged.Topic);
+        await infrastructure.CreateNamedTopicAsync(PingRecorded.Topic);
+        var database = await infrastructure.CreateDatabaseAsync("catalog");
+
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:catalogdb"] = database,
+            ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
+            ["ConnectionStrings:kafka"] = infrastructure.KafkaBootstrapServers,
+            ["Kafka:Consumer:session.timeout.ms"] = "3000",
+            ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
+            [IdentityExtensions.AllowDevelopmentIdentityKey] = "true",
+            // Every app in this process reads every availability event itself, as a separate catalog deployment would.
+            ["Catalog:ConsumerGroupSuffix"] = $".test-{Guid.NewGuid():N}",
+            ["Catalog:Inventory:BaseAddress"] = $"http://127.0.0.1:{TestPorts.Free()}",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var app = new CatalogApp(settings, database);
+        await CatalogMigrator.MigrateAsync(app.Services);
+        return app;
+    }
+
+    public HttpClient Anonymous() => CreateClient();
+
+    public HttpClient As(TestUser user)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add(DevHeaderAuthenticationHandler.UserHeader, user.Id.ToString());
+        if (user.Roles.Length > 0)
+        {
+            client.DefaultRequestHeaders.Add(DevHeaderAuthenticationHandler.RolesHeader, string.Join(',', user.Roles));
+        }
+
+        if (user.SellerId is { } sellerId)
+        {
+            client.DefaultRequestHeaders.Add(DevHeaderAuthenticationHandler.SellerIdHeader, sellerId.ToString());
+        }
+
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    public async Task<T?> QueryScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        // UseSetting reaches Program as arguments, so registration-time reads (connection strings) see it.
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
+
+public sealed record TestUser(Guid Id, Guid? SellerId, params string[] Roles)
+{
+    public static TestUser NewSeller() => new(Guid.NewGuid(), Guid.NewGuid(), CatalogClaims.SellerRole);
+
+    public static TestUser NewAdmin() => new(Guid.NewGuid(), null, CatalogClaims.AdminRole);
+}
+
+/// <summary>One catalog app (and database) shared by the tests of a class; tests use their own products.</summary>
+public sealed class CatalogFixture : IAsyncLifetime
+{
+    public InfrastructureFixture Infrastructure { get; } = new();
+
+    public CatalogApp App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Infrastructure.InitializeAsync();
+        App = await CatalogApp.StartAsync(Infrastructure);
+    }
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
+}

@@ -1,0 +1,72 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using AspireShop.Search.API.Domain;
+using AspireShop.Search.API.Extensions;
+using AspireShop.TestKit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AspireShop.Search.Tests;
+
+/// <summary>The Search service under WebApplicationFactory, configured only through settings, as the AppHost would.</summary>
+public sealed class SearchHost : IAsyncDisposable
+{
+    public static readonly TimeSpan Step = TimeSpan.FromSeconds(2);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly Factory _factory;
+
+    public SearchHost(IReadOnlyDictionary<string, string?> settings)
+    {
+        _factory = new Factory(settings);
+        Client = _factory.CreateClient();
+    }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public async Task<SearchResponse> SearchAsync(string query)
+    {
+        using var response = await Client.GetAsync($"/api/search/products?{query}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET ?{query} answered {(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<SearchResponse>(body, Json)!;
+    }
+
+    /// <summary>Polls the search until <paramref name="done"/> holds, failing after <paramref name="within"/> (default 2 s).</summary>
+    public Task<SearchResponse> UntilAsync(string query, Func<SearchResponse, bool> done, TimeSpan? within = null) =>
+        Poll.UntilAsync(
+            () => SearchAsync(query),
+            done,
+            within ?? Step,
+            r => $"?{query} → total {r.Total}: {string.Join(", ", r.Items.Select(i => $"{i.Title} ({i.MinPrice}, inStock {i.InStock})"))}",
+            TimeSpan.FromMilliseconds(20));
+
+    public async Task<HttpResponseMessage> PostAsync(string path) => await Client.PostAsync(path, JsonContent.Create(new { }));
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    // Any type of the service's assembly names its entry point; "Program" is ambiguous here (AppHost and CdcRelay have one too).
+    private sealed class Factory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<SearchOptions>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        }
+    }
+}
