@@ -44,7 +44,19 @@ internal sealed partial class NativeServer : IDisposable
         process.ErrorDataReceived += (_, e) => server.Remember(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        StartWatchdog(process.Id);
         return server;
+    }
+
+    /// <summary>
+    /// The test host is often ended without running exit handlers (vstest stops it; a hang dump kills it), which left
+    /// servers behind. A detached shell outlives it, notices, and stops the server: fast shutdown, then a kill.
+    /// </summary>
+    private static void StartWatchdog(int serverPid)
+    {
+        var watch = $"while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 {serverPid} 2>/dev/null; do sleep 1; done; " +
+                    $"kill -INT {serverPid} 2>/dev/null; sleep 10; kill -KILL {serverPid} 2>/dev/null";
+        using var watchdog = Process.Start(new ProcessStartInfo("setsid", ["bash", "-c", watch]) { UseShellExecute = false });
     }
 
     private readonly Queue<string> _output = new();
