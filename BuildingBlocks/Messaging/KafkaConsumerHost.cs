@@ -55,6 +55,7 @@ public sealed partial class KafkaConsumerHost<THandler>(
         consumer.Subscribe(_options.Topics);
         LogStarted(_options.GroupId, string.Join(", ", _options.Topics));
         var lastCommit = DateTime.UtcNow;
+        var paused = new HashSet<TopicPartition>();
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -74,8 +75,14 @@ public sealed partial class KafkaConsumerHost<THandler>(
 
                 if (result?.Message is not null && _workers.TryGetValue(result.TopicPartition, out var worker))
                 {
-                    worker.Enqueue(consumer, result);
+                    // A full partition is paused, not waited for: waiting would hold back every other partition.
+                    if (!worker.Offer(consumer, result) && paused.Add(result.TopicPartition))
+                    {
+                        consumer.Pause([result.TopicPartition]);
+                    }
                 }
+
+                Resume(consumer, paused);
 
                 if (_workers.Values.FirstOrDefault(w => w.Fault is not null)?.Fault is { } fault)
                 {
@@ -93,6 +100,23 @@ public sealed partial class KafkaConsumerHost<THandler>(
         {
             Release(consumer, _workers.Keys.ToList(), commit: true);
             consumer.Close();
+        }
+    }
+
+    /// <summary>Resumes paused partitions whose handlers caught up (or that were revoked meanwhile).</summary>
+    private void Resume(IConsumer<string?, string?> consumer, HashSet<TopicPartition> paused)
+    {
+        foreach (var partition in paused.ToList())
+        {
+            if (!_workers.TryGetValue(partition, out var worker))
+            {
+                paused.Remove(partition);
+            }
+            else if (worker.TryDrainOverflow(consumer))
+            {
+                paused.Remove(partition);
+                consumer.Resume([partition]);
+            }
         }
     }
 
@@ -203,9 +227,31 @@ public sealed partial class KafkaConsumerHost<THandler>(
 
         public Exception? Fault { get; private set; }
 
-        // A full queue holds the consume loop back: memory stays bounded when handlers fall behind.
-        public void Enqueue(IConsumer<string?, string?> consumer, ConsumeResult<string?, string?> result) =>
-            _queue.Writer.WriteAsync((consumer, result)).AsTask().GetAwaiter().GetResult();
+        // Messages fetched before the partition was paused; bounded by what the client had prefetched.
+        private readonly Queue<ConsumeResult<string?, string?>> _overflow = new();
+
+        /// <summary>Queues the message; false when the queue is full and the caller should pause the partition.</summary>
+        public bool Offer(IConsumer<string?, string?> consumer, ConsumeResult<string?, string?> result)
+        {
+            if (_overflow.Count == 0 && _queue.Writer.TryWrite((consumer, result)))
+            {
+                return true;
+            }
+
+            _overflow.Enqueue(result);
+            return false;
+        }
+
+        /// <summary>Moves held messages into the queue as room appears; true once none are left.</summary>
+        public bool TryDrainOverflow(IConsumer<string?, string?> consumer)
+        {
+            while (_overflow.TryPeek(out var result) && _queue.Writer.TryWrite((consumer, result)))
+            {
+                _overflow.Dequeue();
+            }
+
+            return _overflow.Count == 0;
+        }
 
         public void Complete()
         {

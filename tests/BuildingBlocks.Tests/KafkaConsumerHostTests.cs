@@ -93,6 +93,28 @@ public sealed class KafkaConsumerHostTests(InfrastructureFixture infrastructure)
     }
 
     [Fact]
+    public async Task ABackloggedPartitionDoesNotHoldBackTheOthers()
+    {
+        var topic = await infrastructure.CreateTopicAsync("backlog", partitions: 2);
+        var ledger = await Ledger.CreateAsync(infrastructure);
+        ledger.Delay = TimeSpan.FromMilliseconds(5);
+        await using var harness = await ConsumerHarness.StartAsync(infrastructure, $"backlog-{Guid.NewGuid():N}", topic, ledger, o => o.MaxConcurrency = 2);
+
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = infrastructure.KafkaBootstrapServers }).Build();
+        for (var i = 0; i < 800; i++)
+        {
+            producer.Produce(new TopicPartition(topic, new Partition(0)), new Message<string, string> { Key = "slow", Value = $"slow-{i}" });
+        }
+
+        // Right behind the backlog in the client's fetch queue, which hands out partitions in the order it fetched them.
+        await producer.ProduceAsync(new TopicPartition(topic, new Partition(1)), new Message<string, string> { Key = "fast", Value = "fast" });
+
+        await Poll.UntilAsync(() => Task.FromResult(ledger.Attempts.ContainsKey("fast")), seen => seen, Deadline, _ => "fast never handled");
+        var slowDone = ledger.Attempts.Keys.Count(k => k.StartsWith("slow-", StringComparison.Ordinal));
+        Assert.True(slowDone < 400, $"partition 1 waited until {slowDone} of 800 backlog messages were handled");
+    }
+
+    [Fact]
     public async Task TraceContinuesFromProducerToHandler()
     {
         using var listener = new ActivityListener
