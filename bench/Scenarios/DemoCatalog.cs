@@ -51,6 +51,26 @@ public static class DemoCatalog
         throw new TimeoutException($"Search had {total} results for '{query}' after {timeout}, wanted {atLeast}.");
     }
 
+    /// <summary>The facet counts and first page stop changing once the change stream is drained.</summary>
+    public static async Task WaitUntilSearchSettledAsync(HttpClient search, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        var previous = "";
+        while (deadline.Elapsed < timeout)
+        {
+            var current = await search.GetStringAsync("api/search/products?pageSize=5&sort=price_asc", cancellationToken);
+            if (current == previous)
+            {
+                return;
+            }
+
+            previous = current;
+            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        }
+
+        throw new TimeoutException($"The search index was still changing after {timeout}.");
+    }
+
     /// <summary>Renames a product as its owner would; returns once the catalog committed the change.</summary>
     public static async Task RenameAsync(HttpClient catalog, Guid productId, Guid sellerId, string title, CancellationToken cancellationToken)
     {

@@ -25,6 +25,7 @@ public sealed class ProductPageScenario : SingleLoadScenario
             // The seed's change events keep Search busy for a while; measure the page, not the indexing next to it.
             using var search = platform.CreateHttpClient("search");
             await DemoCatalog.WaitForSearchTotalAsync(search, DemoCatalog.SeededProducts, TimeSpan.FromMinutes(5), cancellationToken);
+            await DemoCatalog.WaitUntilSearchSettledAsync(search, TimeSpan.FromMinutes(5), cancellationToken);
             await PublishAvailabilityAsync(context, await platform.GetConnectionStringAsync("kafka-bootstrap"), cancellationToken);
         }
 

@@ -30,7 +30,7 @@ public sealed class SearchScenario : IScenario
         context.Metrics["documents"] = indexed;
         context.Metrics["products_indexed_s"] = Math.Round(indexing.Elapsed.TotalSeconds, 1);
         // Products are searchable before their variants and offers have streamed in; measure on a settled index.
-        await WaitUntilSettledAsync(search, TimeSpan.FromMinutes(5), cancellationToken);
+        await DemoCatalog.WaitUntilSearchSettledAsync(search, TimeSpan.FromMinutes(5), cancellationToken);
         context.Metrics["index_settled_s"] = Math.Round(indexing.Elapsed.TotalSeconds, 1);
 
         var products = await DemoCatalog.ProductsAsync(catalog, 100, cancellationToken);
@@ -79,26 +79,6 @@ public sealed class SearchScenario : IScenario
         context.Metrics["freshness_p99_ms"] = percentiles.Milliseconds(0.99);
         context.Metrics["freshness_goal_p99_ms"] = 1500;
         return result;
-    }
-
-    /// <summary>The facet counts and first page stop changing once the change stream is drained.</summary>
-    private static async Task WaitUntilSettledAsync(HttpClient search, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.StartNew();
-        var previous = "";
-        while (deadline.Elapsed < timeout)
-        {
-            var current = await search.GetStringAsync("api/search/products?pageSize=5&sort=price_asc", cancellationToken);
-            if (current == previous)
-            {
-                return;
-            }
-
-            previous = current;
-            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-        }
-
-        throw new TimeoutException($"The search index was still changing after {timeout}.");
     }
 
     private static List<string> Values(JsonObject? response, string facet) =>
