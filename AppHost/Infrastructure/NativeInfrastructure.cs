@@ -76,15 +76,13 @@ public static class NativeInfrastructure
         var password = builder.AddParameter("postgres-password", PersistentSecret(dataDirectory, "postgres"), secret: true);
         var resource = new NativePostgresResource("postgres", scripts, password.Resource);
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource, async (_, ct) =>
-            connectionString = await resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
+        var connectionString = CaptureConnectionString(builder, resource);
 
         // Databases are created here, as Aspire's own Postgres integration does, so services only ever migrate.
         builder.Eventing.Subscribe<ResourceReadyEvent>(resource, async (@event, ct) =>
         {
             var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
-            await using var connection = new NpgsqlConnection(connectionString + ";Database=postgres");
+            await using var connection = new NpgsqlConnection(connectionString() + ";Database=postgres");
             await connection.OpenAsync(ct).ConfigureAwait(false);
             foreach (var database in resource.Databases)
             {
@@ -109,7 +107,7 @@ public static class NativeInfrastructure
 
         var healthCheck = "postgres_check";
         builder.Services.AddHealthChecks().AddNpgSql(
-            _ => (connectionString ?? throw new InvalidOperationException("postgres has no connection string yet")) + ";Database=postgres",
+            _ => connectionString() + ";Database=postgres",
             name: healthCheck);
 
         return builder.AddResource(resource)
@@ -127,13 +125,11 @@ public static class NativeInfrastructure
         var database = new NativePostgresDatabaseResource(name, server.Resource);
         server.Resource.Databases.Add(database);
 
-        string? connectionString = null;
-        server.ApplicationBuilder.Eventing.Subscribe<ConnectionStringAvailableEvent>(database, async (_, ct) =>
-            connectionString = await database.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
+        var connectionString = CaptureConnectionString(server.ApplicationBuilder, database);
 
         var healthCheck = $"{name}_check";
         server.ApplicationBuilder.Services.AddHealthChecks().AddNpgSql(
-            _ => connectionString ?? throw new InvalidOperationException($"{name} has no connection string yet"),
+            _ => connectionString(),
             name: healthCheck);
 
         return server.ApplicationBuilder.AddResource(database)
@@ -153,13 +149,11 @@ public static class NativeInfrastructure
         var password = builder.AddParameter("redis-password", PersistentSecret(dataDirectory, "redis"), secret: true);
         var resource = new NativeRedisResource("redis", scripts, password.Resource);
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource, async (_, ct) =>
-            connectionString = await resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
+        var connectionString = CaptureConnectionString(builder, resource);
 
         var healthCheck = "redis_check";
         builder.Services.AddHealthChecks().AddRedis(
-            _ => connectionString ?? throw new InvalidOperationException("redis has no connection string yet"),
+            _ => connectionString(),
             name: healthCheck);
 
         return builder.AddResource(resource)
@@ -190,6 +184,17 @@ public static class NativeInfrastructure
         return builder.AddConnectionString("kafka-bootstrap",
                 ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Host)}:{endpoint.Property(EndpointProperty.Port)}"))
             .WaitFor(broker);
+    }
+
+    /// <summary>
+    /// The resource's connection string once DCP allocated its port; health checks and start-up hooks read it later.
+    /// </summary>
+    private static Func<string> CaptureConnectionString(IDistributedApplicationBuilder builder, IResourceWithConnectionString resource)
+    {
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource, async (_, ct) =>
+            connectionString = await resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
+        return () => connectionString ?? throw new InvalidOperationException($"{resource.Name} has no connection string yet");
     }
 
     private static string ResolveDataDirectory(IDistributedApplicationBuilder builder)
