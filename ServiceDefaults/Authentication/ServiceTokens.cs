@@ -7,11 +7,17 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AspireShop.ServiceDefaults.Authentication;
 
+/// <summary>Where a service's own access token comes from; tests swap in locally minted tokens.</summary>
+public interface IServiceTokenSource
+{
+    ValueTask<string> GetTokenAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Client-credentials access tokens for calls between AspireShop services (role <c>service</c>), fetched from the
 /// Identity service's token endpoint and reused until shortly before they expire.
 /// </summary>
-public sealed class ServiceTokenProvider(IHttpClientFactory httpClientFactory, IConfiguration configuration, TimeProvider time)
+public sealed class ServiceTokenProvider(IHttpClientFactory httpClientFactory, IConfiguration configuration, TimeProvider time) : IServiceTokenSource
 {
     public const string ClientIdKey = "Identity:ClientId";
     public const string ClientSecretKey = "Identity:ClientSecret";
@@ -68,7 +74,7 @@ public sealed class ServiceTokenProvider(IHttpClientFactory httpClientFactory, I
 }
 
 /// <summary>Adds the service's own bearer token to each outgoing request of the client it is attached to.</summary>
-public sealed class ServiceTokenHandler(ServiceTokenProvider tokens) : DelegatingHandler
+public sealed class ServiceTokenHandler(IServiceTokenSource tokens) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -83,7 +89,7 @@ public static class ServiceTokenExtensions
     public static IHttpClientBuilder AddServiceToken(this IHttpClientBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton<ServiceTokenProvider>();
+        builder.Services.TryAddSingleton<IServiceTokenSource, ServiceTokenProvider>();
         builder.Services.TryAddTransient<ServiceTokenHandler>();
         builder.Services.AddHttpClient(ServiceTokenProvider.HttpClientName);
         return builder.AddHttpMessageHandler<ServiceTokenHandler>();

@@ -26,6 +26,17 @@ public static class TestTokens
             options.TokenValidationParameters.ValidIssuer = Issuer;
         });
 
+    /// <summary>Service-to-service calls of the app under test carry a test token with role service.</summary>
+    public static IServiceCollection UseTestServiceTokens(this IServiceCollection services) =>
+        services.AddSingleton<IServiceTokenSource>(new TestServiceTokens());
+
+    private sealed class TestServiceTokens : IServiceTokenSource
+    {
+        private readonly string _token = Issue(TestUser.NewService(), TimeSpan.FromHours(1));
+
+        public ValueTask<string> GetTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_token);
+    }
+
     public static string Issue(TestUser user, TimeSpan? lifetime = null, SecurityKey? signingKey = null)
     {
         var claims = new List<Claim> { new(AspireShopClaims.Subject, user.Id.ToString()) };

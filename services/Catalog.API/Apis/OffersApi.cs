@@ -14,9 +14,25 @@ public static class OffersApi
     public static IEndpointRouteBuilder MapOffersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/catalog/skus/{skuId:guid}/offers").WithTags("Catalog").RequireAuthorization();
+        // Public: the cart prices a line from it, as a shopper sees the offer on the product page.
+        api.MapGet("/{sellerId:guid}", GetOfferAsync).AllowAnonymous().WithName("GetOffer");
         api.MapPut("/{sellerId:guid}", PutOfferAsync).WithName("PutOffer");
         api.MapDelete("/{sellerId:guid}", DeleteOfferAsync).WithName("DeleteOffer");
         return app;
+    }
+
+    public static async Task<Results<Ok<OfferDetails>, NotFound>> GetOfferAsync(
+        Guid skuId, Guid sellerId, CatalogContext context, CancellationToken cancellationToken)
+    {
+        var offer = await (
+                from o in context.Offers
+                join s in context.Skus on o.SkuId equals s.Id
+                join p in context.Products on s.ProductId equals p.Id
+                where o.SkuId == skuId && o.SellerId == sellerId
+                select new OfferDetails(o.SkuId, o.SellerId, p.Id, p.Title, s.Code, s.Attributes, o.Price, o.Currency))
+            .AsNoTracking()
+            .FirstOrDefaultAsync(cancellationToken);
+        return offer is null ? TypedResults.NotFound() : TypedResults.Ok(offer);
     }
 
     public static async Task<Results<Ok<OfferResponse>, ValidationProblem, NotFound, ForbidHttpResult>> PutOfferAsync(

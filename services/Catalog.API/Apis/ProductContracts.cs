@@ -28,6 +28,17 @@ public sealed record UpdateVariantRequest(string? Code, Dictionary<string, strin
 
 public sealed record OfferRequest(decimal? Price, string? Currency);
 
+/// <summary>One offer with what a cart line shows: the product, the variant and the seller's price.</summary>
+public sealed record OfferDetails(
+    Guid SkuId,
+    Guid SellerId,
+    Guid ProductId,
+    string ProductTitle,
+    string SkuCode,
+    Dictionary<string, string> Attributes,
+    decimal Price,
+    string Currency);
+
 public sealed record OfferResponse(Guid SkuId, Guid SellerId, decimal Price, string Currency, DateTimeOffset UpdatedAt);
 
 public sealed record ProductSummary(
