@@ -1,0 +1,57 @@
+using AspireShop.Cart.API.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AspireShop.Cart.API.Apis;
+
+/// <summary>Collects field errors (camelCase names) so a handler validates everything before it calls anyone.</summary>
+public sealed class RequestValidation
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsValid => _errors.Count == 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            _errors[field] = messages = [];
+        }
+
+        messages.Add(message);
+    }
+
+    public ValidationProblem ToProblem(string title = "The request is invalid.") =>
+        TypedResults.ValidationProblem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), title: title);
+
+    public Guid Id(string field, Guid? value)
+    {
+        if (value is not { } id)
+        {
+            Add(field, "is required.");
+            return Guid.Empty;
+        }
+
+        if (id == Guid.Empty)
+        {
+            Add(field, "must not be the empty id.");
+        }
+
+        return id;
+    }
+
+    public int Quantity(string field, int? value)
+    {
+        if (value is not { } quantity)
+        {
+            Add(field, "is required.");
+            return 0;
+        }
+
+        if (quantity is < 1 or > CartLine.MaxQuantity)
+        {
+            Add(field, $"must be between 1 and {CartLine.MaxQuantity}.");
+        }
+
+        return quantity;
+    }
+}
