@@ -170,7 +170,7 @@ public sealed partial class CartService(
         var idempotencyKey = $"cart:{buyerId:N}:{skuId:N}:{sellerId:N}:{(existing?.Version ?? 0) + 1}:{Guid.NewGuid():N}";
         if (existing is not null && existing.IsHeld(now))
         {
-            var resized = await inventory.ResizeAsync(existing.ReservationId, quantity, idempotencyKey, cancellationToken);
+            var resized = await inventory.ResizeAsync(existing.ReservationId, quantity, _options.HoldTtl, idempotencyKey, cancellationToken);
             if (resized is not HoldGone)
             {
                 return resized;

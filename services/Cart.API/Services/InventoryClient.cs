@@ -39,11 +39,12 @@ public sealed class InventoryClient(HttpClient http)
         return await SendAsync(request, isResize: false, cancellationToken);
     }
 
-    public async Task<HoldResult> ResizeAsync(Guid reservationId, int quantity, string idempotencyKey, CancellationToken cancellationToken)
+    public async Task<HoldResult> ResizeAsync(Guid reservationId, int quantity, TimeSpan ttl, string idempotencyKey, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, $"api/inventory/reservations/{reservationId}")
         {
-            Content = JsonContent.Create(new ResizeRequest(quantity)),
+            // Inventory restarts the hold's TTL on a resize: a cart being edited is not abandoned.
+            Content = JsonContent.Create(new ResizeRequest(quantity, (int)Math.Ceiling(ttl.TotalSeconds))),
         };
         request.Headers.Add(ResiliencePolicy.IdempotencyKeyHeader, idempotencyKey);
         var result = await SendAsync(request, isResize: true, cancellationToken);
@@ -133,5 +134,5 @@ public sealed class InventoryClient(HttpClient http)
 
     private sealed record ReservationRequest(Guid SkuId, Guid SellerId, int Quantity, int TtlSeconds, Guid HolderId);
 
-    private sealed record ResizeRequest(int Quantity);
+    private sealed record ResizeRequest(int Quantity, int TtlSeconds);
 }
