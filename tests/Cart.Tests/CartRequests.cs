@@ -59,4 +59,8 @@ public static class CartRequests
         var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
         return problem["errors"]?.AsObject().Select(e => e.Key).ToList() ?? [];
     }
+
+    /// <summary>Equal as the API shows them (records holding dictionaries compare those by reference).</summary>
+    public static void AssertSame<T>(T expected, T actual) =>
+        Assert.Equal(JsonSerializer.Serialize(expected, Json), JsonSerializer.Serialize(actual, Json));
 }

@@ -1,0 +1,81 @@
+extern alias InventoryApi;
+
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using AspireShop.Inventory.API.Data;
+using AspireShop.TestKit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+
+namespace AspireShop.Cart.Tests;
+
+/// <summary>
+/// The real Inventory service in-process on a fresh database (migrated as its migrate step does) and a Redis prefix of
+/// its own. Sellers set stock through its API; tests read reservations and availability back from it.
+/// </summary>
+public sealed class InventoryHost : WebApplicationFactory<InventoryApi::Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    private InventoryHost(Dictionary<string, string?> settings) => _settings = settings;
+
+    public static async Task<InventoryHost> StartAsync(InfrastructureFixture infrastructure)
+    {
+        var host = new InventoryHost(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:inventorydb"] = await infrastructure.CreateDatabaseAsync("cartinventory"),
+            ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
+            ["ConnectionStrings:kafka"] = infrastructure.KafkaBootstrapServers,
+            ["Kafka:Consumer:session.timeout.ms"] = "3000",
+            ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
+            ["Inventory:RedisPrefix"] = InfrastructureFixture.CreateRedisKeyPrefix("cartinventory"),
+            ["Inventory:Reservations:SweepInterval"] = "00:00:00.500",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        await InventoryMigrator.MigrateAsync(host.Services);
+        return host;
+    }
+
+    public async Task SetStockAsync(TestUser seller, Guid skuId, Guid sellerId, int onHand)
+    {
+        using var response = await As(seller).PutAsJsonAsync($"/api/inventory/stock/{skuId}/{sellerId}", new { onHand });
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public async Task<int> AvailableAsync(TestOffer offer)
+    {
+        using var response = await CreateClient().GetAsync($"/api/inventory/availability/{offer.SkuId}/{offer.SellerId}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["available"]!.GetValue<int>();
+    }
+
+    /// <summary>A reservation as Inventory shows it to a service (status, quantity, holder, expiry).</summary>
+    public async Task<TestReservation> ReservationAsync(Guid id)
+    {
+        using var response = await As(TestUser.NewService()).GetAsync($"/api/inventory/reservations/{id}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<TestReservation>(CartRequests.Json))!;
+    }
+
+    public HttpClient As(TestUser user)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Issue(user));
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services => services.UseTestTokens());
+    }
+}
+
+public sealed record TestReservation(Guid Id, Guid SkuId, Guid SellerId, Guid HolderId, int Quantity, string Status, DateTimeOffset ExpiresAt);
