@@ -2,6 +2,7 @@ using AspireShop.ServiceDefaults.Http;
 using AspireShop.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -91,6 +92,16 @@ public static class ServiceDefaultsExtensions
             Predicate = registration => registration.Tags.Contains("live"),
         }).AllowAnonymous();
 
+        return app;
+    }
+
+    /// <summary>
+    /// Without an endpoint, the fallback policy would answer 401 for every unknown path; unknown is 404 for everyone.
+    /// Map it last.
+    /// </summary>
+    public static WebApplication MapNotFoundFallback(this WebApplication app)
+    {
+        app.MapFallback("{*path}", () => Results.NotFound()).AllowAnonymous();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.BuildingBlocks.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -34,7 +35,8 @@ public static class MessagingExtensions
     /// <summary>POST /admin/dead-letters/replay: replays every consumer group's dead letters (the dashboard's command).</summary>
     public static IEndpointRouteBuilder MapDeadLetterReplay(this IEndpointRouteBuilder app)
     {
-        app.MapPost(ReplayDeadLettersPath, ReplayAsync).WithName("ReplayDeadLetters");
+        // Replaying re-runs side effects: admins only, whatever the service's other endpoints allow.
+        app.MapPost(ReplayDeadLettersPath, ReplayAsync).RequireAuthorization(AspireShopPolicies.Admin).WithName("ReplayDeadLetters");
         return app;
     }
 

@@ -3,10 +3,10 @@ extern alias CatalogApi;
 using System.Net.Http.Headers;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Events;
-using AspireShop.Catalog.API.Identity;
 using AspireShop.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -43,7 +43,6 @@ public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
             ["ConnectionStrings:kafka"] = infrastructure.KafkaBootstrapServers,
             ["Kafka:Consumer:session.timeout.ms"] = "3000",
             ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
-            [IdentityExtensions.AllowDevelopmentIdentityKey] = "true",
             // Every app in this process reads every availability event itself, as a separate catalog deployment would.
             ["Catalog:ConsumerGroupSuffix"] = $".test-{Guid.NewGuid():N}",
             ["Catalog:Inventory:BaseAddress"] = $"http://127.0.0.1:{TestPorts.Free()}",
@@ -64,17 +63,7 @@ public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
     public HttpClient As(TestUser user)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Add(DevHeaderAuthenticationHandler.UserHeader, user.Id.ToString());
-        if (user.Roles.Length > 0)
-        {
-            client.DefaultRequestHeaders.Add(DevHeaderAuthenticationHandler.RolesHeader, string.Join(',', user.Roles));
-        }
-
-        if (user.SellerId is { } sellerId)
-        {
-            client.DefaultRequestHeaders.Add(DevHeaderAuthenticationHandler.SellerIdHeader, sellerId.ToString());
-        }
-
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Issue(user));
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
     }
@@ -102,14 +91,9 @@ public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureTestServices(services => services.UseTestTokens());
     }
-}
-
-public sealed record TestUser(Guid Id, Guid? SellerId, params string[] Roles)
-{
-    public static TestUser NewSeller() => new(Guid.NewGuid(), Guid.NewGuid(), CatalogClaims.SellerRole);
-
-    public static TestUser NewAdmin() => new(Guid.NewGuid(), null, CatalogClaims.AdminRole);
 }
 
 /// <summary>One catalog app (and database) shared by the tests of a class; tests use their own products.</summary>

@@ -41,10 +41,15 @@ public sealed class DiagnosticsTests(CatalogFixture fixture) : IClassFixture<Cat
     }
 
     [Fact]
-    public async Task DeadLetterReplayStaysReachableForTheDashboardCommand()
+    public async Task DeadLetterReplayIsForAdminsOnly()
     {
-        using var response = await App.Anonymous().PostAsync("/admin/dead-letters/replay", null);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var anonymous = await App.Anonymous().PostAsync("/admin/dead-letters/replay", null);
+        using var seller = await App.As(TestUser.NewSeller()).PostAsync("/admin/dead-letters/replay", null);
+        using var admin = await App.As(TestUser.NewAdmin()).PostAsync("/admin/dead-letters/replay", null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, seller.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
     }
 
     [Fact]

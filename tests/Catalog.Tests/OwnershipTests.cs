@@ -1,6 +1,10 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using AspireShop.Catalog.API.Identity;
+using System.Security.Cryptography;
+using AspireShop.ServiceDefaults.Authentication;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using static AspireShop.Catalog.Tests.CatalogRequests;
 
 namespace AspireShop.Catalog.Tests;
@@ -102,7 +106,7 @@ public sealed class OwnershipTests(CatalogFixture fixture) : IClassFixture<Catal
     [Fact]
     public async Task CreatingNeedsTheSellerRoleAndASellerId()
     {
-        using var noSellerId = await App.As(new TestUser(Guid.NewGuid(), null, CatalogClaims.SellerRole)).PostAsJsonAsync("/api/catalog/products", NewProduct(), Json);
+        using var noSellerId = await App.As(new TestUser(Guid.NewGuid(), null, AspireShopClaims.SellerRole)).PostAsJsonAsync("/api/catalog/products", NewProduct(), Json);
         using var noRole = await App.As(new TestUser(Guid.NewGuid(), Guid.NewGuid())).PostAsJsonAsync("/api/catalog/products", NewProduct(), Json);
         using var sellerSeeding = await App.As(TestUser.NewSeller()).PostAsync("/admin/catalog/seed", null);
 
@@ -111,17 +115,43 @@ public sealed class OwnershipTests(CatalogFixture fixture) : IClassFixture<Catal
     }
 
     [Fact]
-    public async Task WithoutTheDevelopmentIdentityFlagHeadersAreIgnored()
+    public async Task TokensTheServiceCannotVerifyAreRejected()
     {
-        await using var app = await CatalogApp.StartAsync(fixture.Infrastructure, new Dictionary<string, string?>
+        var seller = TestUser.NewSeller();
+        var otherKey = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "not-ours" };
+        var unsigned = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            [IdentityExtensions.AllowDevelopmentIdentityKey] = "false",
+            Issuer = TestTokens.Issuer,
+            Audience = AuthenticationExtensions.DefaultAudience,
+            Claims = new Dictionary<string, object> { ["sub"] = seller.Id.ToString(), ["role"] = "seller", ["seller_id"] = seller.SellerId!.Value.ToString() },
         });
+        var title = $"Forged {Guid.NewGuid():N}";
+        string?[] tokens = [TestTokens.Issue(seller, lifetime: TimeSpan.FromMinutes(-2)), TestTokens.Issue(seller, signingKey: otherKey), unsigned];
 
-        using var response = await app.As(TestUser.NewSeller()).PostAsJsonAsync("/api/catalog/products", NewProduct(), Json);
+        foreach (var token in tokens)
+        {
+            using var client = App.Anonymous();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await client.PostAsJsonAsync("/api/catalog/products", Titled(title), Json);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0L, await app.QueryScalarAsync<long>("SELECT count(*) FROM products"));
+        // The development headers of the first catalog issue are gone: they identify nobody now.
+        using var headers = App.Anonymous();
+        headers.DefaultRequestHeaders.Add("X-Dev-User", seller.Id.ToString());
+        headers.DefaultRequestHeaders.Add("X-Dev-Roles", "seller");
+        headers.DefaultRequestHeaders.Add("X-Dev-Seller-Id", seller.SellerId.Value.ToString());
+        using var headerResponse = await headers.PostAsJsonAsync("/api/catalog/products", Titled(title), Json);
+        Assert.Equal(HttpStatusCode.Unauthorized, headerResponse.StatusCode);
+
+        Assert.Equal(0L, await App.QueryScalarAsync<long>("SELECT count(*) FROM products WHERE title = $1", title));
+    }
+
+    private static System.Text.Json.Nodes.JsonObject Titled(string title)
+    {
+        var product = NewProduct();
+        product["title"] = title;
+        return product;
     }
 
     private async Task<string?> SnapshotAsync(Guid productId) => await App.QueryScalarAsync<string>(

@@ -5,6 +5,7 @@ using AspireShop.Search.API.Extensions;
 using AspireShop.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -48,7 +49,13 @@ public sealed class SearchHost : IAsyncDisposable
             r => $"?{query} → total {r.Total}: {string.Join(", ", r.Items.Select(i => $"{i.Title} ({i.MinPrice}, inStock {i.InStock})"))}",
             TimeSpan.FromMilliseconds(20));
 
-    public async Task<HttpResponseMessage> PostAsync(string path) => await Client.PostAsync(path, JsonContent.Create(new { }));
+    /// <summary>POSTs as an admin (the admin endpoints, e.g. the rebuild, are admin-only).</summary>
+    public async Task<HttpResponseMessage> PostAsync(string path, TestUser? caller = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { }) };
+        request.Headers.Authorization = new("Bearer", TestTokens.Issue(caller ?? TestUser.NewAdmin()));
+        return await Client.SendAsync(request);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -67,6 +74,7 @@ public sealed class SearchHost : IAsyncDisposable
             }
 
             builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+            builder.ConfigureTestServices(services => services.UseTestTokens());
         }
     }
 }

@@ -282,6 +282,14 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
 
         await Host.UntilAsync($"q={token}", r => r.Total == 0);
 
+        // A rebuild is heavy: only admins start one.
+        using (var anonymous = await Host.Client.PostAsync("/admin/search/rebuild", null))
+        using (var seller = await Host.PostAsync("/admin/search/rebuild", AspireShop.TestKit.TestUser.NewSeller()))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, seller.StatusCode);
+        }
+
         using var response = await Host.PostAsync("/admin/search/rebuild");
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"rebuild answered {(int)response.StatusCode}: {body}");

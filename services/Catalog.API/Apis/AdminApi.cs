@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,7 +11,7 @@ public static class AdminApi
 
     public static IEndpointRouteBuilder MapCatalogAdminApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(SeedPath, SeedAsync).RequireAuthorization(CatalogPolicies.Admin).WithTags("Admin").WithName("SeedCatalog");
+        app.MapPost(SeedPath, SeedAsync).RequireAuthorization(AspireShopPolicies.Admin).WithTags("Admin").WithName("SeedCatalog");
         return app;
     }
 

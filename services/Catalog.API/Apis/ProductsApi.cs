@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Authentication;
 using System.Security.Claims;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Domain;
@@ -19,7 +20,7 @@ public static class ProductsApi
 
         api.MapGet("/products", ListProductsAsync).AllowAnonymous().WithName("ListProducts");
         api.MapGet("/products/{id:guid}", GetProductAsync).AllowAnonymous().WithName("GetProduct");
-        api.MapPost("/products", CreateProductAsync).RequireAuthorization(CatalogPolicies.Seller).WithName("CreateProduct");
+        api.MapPost("/products", CreateProductAsync).RequireAuthorization(AspireShopPolicies.Seller).WithName("CreateProduct");
         api.MapPut("/products/{id:guid}", UpdateProductAsync).WithName("UpdateProduct");
         api.MapDelete("/products/{id:guid}", DeleteProductAsync).WithName("DeleteProduct");
         return app;

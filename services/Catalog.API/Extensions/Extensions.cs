@@ -1,8 +1,8 @@
 using AspireShop.Catalog.API.Apis;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Events;
-using AspireShop.Catalog.API.Identity;
 using AspireShop.Catalog.API.Services;
+using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -32,7 +32,7 @@ public static class Extensions
         builder.Services.AddSingleton<CatalogMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(CatalogMetrics.MeterName));
 
-        builder.AddCatalogIdentity();
+        builder.AddDefaultAuthentication();
         builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 

@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.Search.API.Domain;
 using AspireShop.Search.API.Indexing;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,8 +16,7 @@ public static class SearchApi
             .WithName("SearchProducts")
             .AllowAnonymous();
 
-        // Open for now, like the dead-letter replay: admin authorization arrives with the identity issue.
-        app.MapPost(RebuildPath, RebuildAsync).WithName("RebuildSearchIndex");
+        app.MapPost(RebuildPath, RebuildAsync).RequireAuthorization(AspireShopPolicies.Admin).WithName("RebuildSearchIndex");
         return app;
     }
 

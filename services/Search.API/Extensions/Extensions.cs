@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.Search.API.Data;
 using AspireShop.Search.API.Events;
 using AspireShop.Search.API.Indexing;
@@ -11,6 +12,7 @@ public static class Extensions
     {
         builder.AddNpgsqlDataSource("searchdb");
         builder.AddKafkaClients("kafka");
+        builder.AddDefaultAuthentication();
 
         var section = builder.Configuration.GetSection(SearchOptions.SectionName);
         builder.Services.Configure<SearchOptions>(section);
