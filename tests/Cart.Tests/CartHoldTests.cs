@@ -1,6 +1,7 @@
 using System.Net;
 using AspireShop.Cart.API.Apis;
 using AspireShop.TestKit;
+using StackExchange.Redis;
 using static AspireShop.Cart.Tests.CartRequests;
 
 namespace AspireShop.Cart.Tests;
@@ -51,6 +52,12 @@ public sealed class CartHoldTests(CartFixture fixture) : IClassFixture<CartFixtu
             [new CartTotal("EUR", 3, 31.50m), new CartTotal("USD", 2, 50.00m)],
             cart.Totals);
         AssertSame(cart.Lines, (await client.GetCartAsync()).Lines);
+
+        // One hash per buyer, deleted by Redis after 30 idle days.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Cart.RedisConnectionString);
+        var key = $"{Cart.RedisPrefix}cart:{buyer.Id:N}";
+        Assert.Equal(2, await redis.GetDatabase().HashLengthAsync(key));
+        Assert.InRange((await redis.GetDatabase().KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromDays(29.9), TimeSpan.FromDays(30));
     }
 
     [Fact]
@@ -135,6 +142,19 @@ public sealed class CartHoldTests(CartFixture fixture) : IClassFixture<CartFixtu
         AssertSame(line, (await client.GetCartAsync()).LineOf(offer));
         Assert.Equal(2, (await Inventory.ReservationAsync(line.ReservationId)).Quantity);
         Assert.Equal(1, await Inventory.AvailableAsync(offer));
+    }
+
+    [Fact]
+    public async Task AnOfferInventoryHasNoStockForIs409WithNothingAvailable()
+    {
+        // Listed in the catalog, but the seller never set stock: Inventory refuses the hold.
+        var offer = (await fixture.Catalog.CreateOffersAsync(TestUser.NewSeller(), (5m, "USD")))[0];
+        var client = Cart.As(TestUser.NewBuyer());
+
+        using var response = await client.AddAsync(offer, 1);
+
+        Assert.Equal(0, (await ProblemAsync(response, HttpStatusCode.Conflict))["available"]!.GetValue<int>());
+        Assert.Empty((await client.GetCartAsync()).Lines);
     }
 
     [Fact]

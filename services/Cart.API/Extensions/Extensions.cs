@@ -19,7 +19,11 @@ public static class Extensions
         builder.AddDefaultAuthentication();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<CartOptions>().BindConfiguration(CartOptions.Section);
+        builder.Services.AddOptions<CartOptions>().BindConfiguration(CartOptions.Section)
+            // Inventory accepts holds of 1 s to 24 h; anything else would fail every add, so refuse to start instead.
+            .Validate(o => o.HoldTtl >= TimeSpan.FromSeconds(1) && o.HoldTtl <= TimeSpan.FromHours(24), "Cart:HoldTtl must be between 00:00:01 and 1.00:00:00.")
+            .Validate(o => o.IdleExpiry > TimeSpan.Zero, "Cart:IdleExpiry must be positive.")
+            .ValidateOnStart();
         builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
         builder.Services.AddExceptionHandler<DependencyUnavailableProblemHandler>();
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -96,9 +96,16 @@ public sealed class InventoryClient(HttpClient http)
                 case HttpStatusCode.NotFound when isResize:
                 case HttpStatusCode.Gone when isResize:
                     return new HoldGone();
-                case HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity:
+                case HttpStatusCode.BadRequest:
                     var refusal = await ReadJsonAsync(response, cancellationToken);
-                    return new HoldRefused(Text(refusal, "detail") ?? Text(refusal, "title"));
+                    var fields = refusal?.TryGetProperty("errors", out var errors) == true && errors.ValueKind == JsonValueKind.Object
+                        ? errors.EnumerateObject().Select(e => e.Name).ToList()
+                        : [];
+                    // Only a refusal of the offer itself (no stock kept for it) is the buyer's answer; any other 400
+                    // means the cart sent something wrong (e.g. a hold TTL Inventory does not allow): a platform fault.
+                    return fields.Count > 0 && fields.All(f => f is "skuId" or "sellerId")
+                        ? new HoldRefused(Text(refusal, "detail") ?? "Inventory keeps no stock for this offer.")
+                        : throw new DependencyUnavailableException(Dependency, $"refused the request: {string.Join(", ", fields)} {Text(refusal, "title")}");
                 default:
                     // 401/403 mean our service token is wrong: a platform fault the buyer cannot fix, so 503 as well.
                     throw new DependencyUnavailableException(Dependency, $"HTTP {(int)response.StatusCode}");
