@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace AspireShop.Inventory.API.Apis;
+
+/// <summary>
+/// Turns request-binding failures (a body that is not the expected JSON shape, such as a quantity that is not a
+/// number, or a route value of the wrong type) into 400 ProblemDetails that name the field, instead of an
+/// empty 400. Needs <c>RouteHandlerOptions.ThrowOnBadRequest</c>.
+/// </summary>
+internal sealed class BadRequestProblemHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException badRequest)
+        {
+            return false;
+        }
+
+        ProblemDetails problem = badRequest.InnerException is JsonException { Path: { } path } json
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [FieldName(path)] = [Describe(json)] })
+            {
+                Title = "The request body is not valid JSON for this endpoint.",
+            }
+            : new ProblemDetails { Title = "Bad request", Detail = badRequest.Message };
+        problem.Status = badRequest.StatusCode;
+        httpContext.Response.StatusCode = badRequest.StatusCode;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    // "$.variants[0].attributes.color" → "variants[0].attributes.color"; "$" is the body itself.
+    private static string FieldName(string path) => path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    private static string Describe(JsonException json)
+    {
+        var message = json.Message;
+        var detail = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return detail > 0 ? message[..detail] : message;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Security.Claims;
+using AspireShop.Inventory.API.Services;
+using AspireShop.ServiceDefaults.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace AspireShop.Inventory.API.Apis;
+
+/// <summary>Public availability reads; stock levels set and adjusted only by the owning seller or an admin.</summary>
+public static class StockApi
+{
+    public static IEndpointRouteBuilder MapStockApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/inventory").WithTags("Inventory");
+        api.MapGet("/availability/{skuId:guid}/{sellerId:guid}", GetAvailabilityAsync).WithName("GetAvailability").AllowAnonymous();
+        api.MapGet("/stock/{skuId:guid}/{sellerId:guid}", GetStockAsync).WithName("GetStock").RequireAuthorization();
+        api.MapPut("/stock/{skuId:guid}/{sellerId:guid}", SetStockAsync).WithName("SetStock").RequireAuthorization();
+        api.MapPost("/stock/{skuId:guid}/{sellerId:guid}/adjustments", AdjustStockAsync).WithName("AdjustStock").RequireAuthorization();
+        return app;
+    }
+
+    public static async Task<Results<Ok<AvailabilityResponse>, NotFound>> GetAvailabilityAsync(
+        Guid skuId, Guid sellerId, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        await StockStore.FindAsync(db, skuId, sellerId, cancellationToken) is { } row
+            ? TypedResults.Ok(new AvailabilityResponse(row.SkuId, row.SellerId, row.Available, row.Version))
+            : TypedResults.NotFound();
+
+    public static async Task<Results<Ok<StockResponse>, NotFound, ForbidHttpResult>> GetStockAsync(
+        Guid skuId, Guid sellerId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        if (!user.CanActForSeller(sellerId))
+        {
+            return TypedResults.Forbid();
+        }
+
+        return await StockStore.FindAsync(db, skuId, sellerId, cancellationToken) is { } row ? TypedResults.Ok(StockResponse.From(row)) : TypedResults.NotFound();
+    }
+
+    public static async Task<Results<Ok<StockResponse>, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> SetStockAsync(
+        Guid skuId, Guid sellerId, SetStockRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        if (!user.CanActForSeller(sellerId))
+        {
+            return TypedResults.Forbid();
+        }
+
+        var validation = new RequestValidation();
+        var onHand = validation.Range("onHand", request.OnHand, 0, RequestValidation.MaxStock);
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var (row, _) = await StockStore.TrySetOnHandAsync(connection, transaction, skuId, sellerId, onHand, cancellationToken);
+        if (row is null)
+        {
+            var current = await StockStore.FindAsync(connection, transaction, skuId, sellerId, cancellationToken);
+            await transaction.RollbackAsync(cancellationToken);
+            return Problems.BelowReserved(current?.Reserved ?? 0);
+        }
+
+        await StockStore.RecordAsync(connection, transaction, row, "set", null, 0, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(StockResponse.From(row));
+    }
+
+    public static async Task<Results<Ok<StockResponse>, ValidationProblem, ProblemHttpResult, NotFound, ForbidHttpResult>> AdjustStockAsync(
+        Guid skuId, Guid sellerId, AdjustStockRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        if (!user.CanActForSeller(sellerId))
+        {
+            return TypedResults.Forbid();
+        }
+
+        var validation = new RequestValidation();
+        var delta = validation.Range("delta", request.Delta, -RequestValidation.MaxStock, RequestValidation.MaxStock);
+        if (request.Delta == 0)
+        {
+            validation.Add("delta", "must not be 0.");
+        }
+
+        var reason = validation.Text("reason", request.Reason, RequestValidation.MaxReasonLength);
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, delta, 0, cancellationToken);
+        if (row is null)
+        {
+            var current = await StockStore.FindAsync(connection, transaction, skuId, sellerId, cancellationToken);
+            await transaction.RollbackAsync(cancellationToken);
+            return current is null ? TypedResults.NotFound() : Problems.BelowReserved(current.Reserved);
+        }
+
+        await StockStore.RecordAsync(connection, transaction, row, "adjust", delta, 0, cancellationToken, reason: reason);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(StockResponse.From(row));
+    }
+}

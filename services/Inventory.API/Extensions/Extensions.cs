@@ -1,0 +1,59 @@
+using AspireShop.Inventory.API.Apis;
+using AspireShop.Inventory.API.Data;
+using AspireShop.Inventory.API.Services;
+using AspireShop.ServiceDefaults.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using StackExchange.Redis;
+
+namespace AspireShop.Inventory.API.Extensions;
+
+public static class Extensions
+{
+    public const string DatabaseName = "inventorydb";
+    public const string RedisName = "redis";
+    public const string KafkaName = "kafka";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddInventoryDatabase();
+        builder.AddRedisClient(RedisName, configureOptions: ConfigureRedis);
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
+
+        builder.AddDefaultAuthentication();
+        builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+
+        builder.Services.AddSingleton<RedisKeys>();
+        builder.Services.AddSingleton<ReservationMirror>();
+        builder.Services.AddSingleton<FlashSaleCounter>();
+        builder.Services.AddSingleton<Reservations>();
+        builder.Services.AddSingleton<FlashSales>();
+        builder.Services.AddSingleton<FlashSaleWriteBack>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<FlashSaleWriteBack>());
+        builder.Services.AddHostedService<ReservationSweeper>();
+        builder.Services.AddHostedService<ReservationExpiryListener>();
+    }
+
+    /// <summary>EF Core for the model and migrations, Npgsql's data source for the guarded SQL of the hot paths.</summary>
+    public static void AddInventoryDatabase(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource(DatabaseName);
+        builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
+    }
+
+    /// <summary>
+    /// Commands fail fast while Redis is down (reservations then fall back to Postgres) but get a few seconds under a
+    /// flash-sale burst; admin mode only for <c>CONFIG SET notify-keyspace-events</c>.
+    /// </summary>
+    private static void ConfigureRedis(ConfigurationOptions options)
+    {
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ConnectTimeout = 2_000;
+        options.SyncTimeout = 5_000;
+        options.AsyncTimeout = 5_000;
+        options.AllowAdmin = true;
+    }
+}

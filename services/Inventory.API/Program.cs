@@ -1,0 +1,28 @@
+using AspireShop.Inventory.API.Apis;
+using AspireShop.Inventory.API.Extensions;
+
+if (InventoryCommands.IsCommand(args))
+{
+    return await InventoryCommands.RunAsync(args);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+// After the status-code pages (added by MapDefaultEndpoints), so 401 and 403 answers carry ProblemDetails too.
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapStockApi();
+app.MapReservationsApi();
+app.MapFlashSalesApi();
+
+app.Run();
+return 0;
+
+public partial class Program;

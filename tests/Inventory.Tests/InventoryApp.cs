@@ -1,0 +1,182 @@
+extern alias InventoryApi;
+
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Inventory.API.Data;
+using AspireShop.Inventory.API.Events;
+using AspireShop.TestKit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace AspireShop.Inventory.Tests;
+
+/// <summary>
+/// The inventory service in-process (its real Program) on the fixture's Postgres (a fresh database unless one is given)
+/// and Redis (its own key prefix unless one is given), migrated as the <c>migrate</c> step does it, with test tokens.
+/// </summary>
+public sealed class InventoryApp : WebApplicationFactory<InventoryApi::Program>
+{
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    private InventoryApp(IReadOnlyDictionary<string, string?> settings, string databaseConnectionString, string redisPrefix)
+    {
+        _settings = settings;
+        DatabaseConnectionString = databaseConnectionString;
+        RedisPrefix = redisPrefix;
+    }
+
+    public string DatabaseConnectionString { get; }
+
+    public string RedisPrefix { get; }
+
+    public static async Task<InventoryApp> StartAsync(
+        InfrastructureFixture infrastructure,
+        IReadOnlyDictionary<string, string?>? overrides = null,
+        string? database = null,
+        string? redisPrefix = null)
+    {
+        database ??= await infrastructure.CreateDatabaseAsync("inventory");
+        redisPrefix ??= InfrastructureFixture.CreateRedisKeyPrefix("inventory");
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:inventorydb"] = database,
+            ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
+            ["Inventory:RedisPrefix"] = redisPrefix,
+            ["Inventory:FlashSales:WriteBack:Consumer"] = $"test-{Guid.NewGuid():N}",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        // Migrated before the host starts, as the AppHost's inventory-migrations step does, so the workers find their tables.
+        await using (var context = new InventoryContext(new DbContextOptionsBuilder<InventoryContext>().UseNpgsql(database).Options))
+        {
+            await context.Database.MigrateAsync();
+        }
+
+        var app = new InventoryApp(settings, database, redisPrefix);
+        _ = app.Services;
+        return app;
+    }
+
+    public HttpClient Anonymous() => CreateClient();
+
+    public HttpClient As(TestUser user)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Issue(user));
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Creates a stock row for a new (sku, seller) through the API, as its seller, and returns both ids.</summary>
+    public async Task<(Guid SkuId, TestUser Seller)> CreateStockAsync(int onHand)
+    {
+        var seller = TestUser.NewSeller();
+        var skuId = Guid.NewGuid();
+        using var client = As(seller);
+        using var response = await client.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{seller.SellerId}", new { onHand });
+        response.EnsureSuccessStatusCode();
+        return (skuId, seller);
+    }
+
+    public async Task<T?> QueryScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    /// <summary>(on_hand, reserved, available, version) of a stock row, straight from the database.</summary>
+    public async Task<(int OnHand, int Reserved, int Available, long Version)?> StockAsync(Guid skuId, Guid sellerId)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT on_hand, reserved, available, version FROM stock WHERE sku_id = $1 AND seller_id = $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = skuId });
+        command.Parameters.Add(new NpgsqlParameter { Value = sellerId });
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt64(3)) : null;
+    }
+
+    /// <summary>The availability events of one offer in the outbox, as the CDC relay would publish them, by version.</summary>
+    public async Task<List<AvailabilityChanged>> AvailabilityEventsAsync(Guid skuId, Guid sellerId)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT payload::text FROM outbox WHERE aggregatetype = $1 AND aggregateid = $2 ORDER BY (payload->>'version')::bigint", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = AvailabilityChanged.AggregateType });
+        command.Parameters.Add(new NpgsqlParameter { Value = $"{skuId}:{sellerId}" });
+        var events = new List<AvailabilityChanged>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            events.Add(JsonSerializer.Deserialize<AvailabilityChanged>(reader.GetString(0), OutboxEvent.SerializerOptions)!);
+        }
+
+        return events;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        // UseSetting reaches Program as arguments, so registration-time reads (connection strings) see it.
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services => services.UseTestTokens());
+    }
+}
+
+/// <summary>One inventory app (and database) shared by the tests of a class; tests use their own SKUs.</summary>
+public sealed class InventoryFixture : IAsyncLifetime
+{
+    public InfrastructureFixture Infrastructure { get; } = new();
+
+    public InventoryApp App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Infrastructure.InitializeAsync();
+        App = await StartAppAsync();
+    }
+
+    /// <summary>Overridable per fixture type through a derived class; the default is the service's own configuration.</summary>
+    private Task<InventoryApp> StartAppAsync() => InventoryApp.StartAsync(Infrastructure);
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
+}
+
+public static class Json
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    public static async Task<T> ReadAsync<T>(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<T>(Options))!;
+}
+
+/// <summary>The reservation as the API returns it.</summary>
+public sealed record ReservationBody(Guid Id, Guid SkuId, Guid SellerId, int Quantity, Guid HolderId, string Status, DateTimeOffset ExpiresAt, Guid? FlashSaleId);
+
+public sealed record FlashSaleBody(
+    Guid Id, Guid SkuId, Guid SellerId, int Quantity, string Status, int? Remaining, int? ConfirmedInRedis, int WrittenBack,
+    int HeldInPostgres, int Confirmed, int? Returned, int? RedisRemainingAtClose, bool? Reconciled);
