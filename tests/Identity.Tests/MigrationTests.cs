@@ -29,7 +29,8 @@ public sealed class MigrationTests(InfrastructureFixture infrastructure) : IClas
     {
         var database = await infrastructure.CreateDatabaseAsync("identity_nodemo");
 
-        Assert.Equal(0, await MigrateAsync(database));
+        // Explicit: an environment's appsettings (Development turns seeding on) must not decide this test.
+        Assert.Equal(0, await MigrateAsync(database, "--Identity:SeedDemoUsers=false"));
 
         Assert.Equal("0", await QueryAsync(database, "SELECT count(*)::text FROM users"));
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using AspireShop.Identity.API.Data;
 using AspireShop.ServiceDefaults.Authentication;
@@ -134,6 +135,38 @@ public sealed class TokenTests(IdentityFixture fixture) : IClassFixture<Identity
         Assert.Equal(IdentitySeeder.DemoSellerA.ToString(), after.GetClaim(AspireShopClaims.SellerId).Value);
         Assert.Contains(AuthenticationExtensions.DefaultAudience, after.Audiences);
         Assert.NotNull(second.RefreshToken);
+    }
+
+    [Fact]
+    public async Task UserInfoDescribesTheCurrentAccount()
+    {
+        var token = await App.PasswordTokenAsync("seller-b@aspireshop.dev", scope: "openid profile email roles");
+
+        var info = await App.WithToken(token.AccessToken).GetFromJsonAsync<JsonElement>("/auth/connect/userinfo");
+
+        Assert.Equal(new JsonWebToken(token.AccessToken).Subject, info.GetProperty("sub").GetString());
+        Assert.Equal("seller-b@aspireshop.dev", info.GetProperty("email").GetString());
+        Assert.Equal(IdentitySeeder.DemoSellerB.ToString(), info.GetProperty("seller_id").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await App.Anonymous().GetAsync("/auth/connect/userinfo")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnUnknownScopeIsRejected()
+    {
+        var token = await App.PasswordTokenAsync("buyer@aspireshop.dev", scope: "everything");
+
+        Assert.Equal(HttpStatusCode.BadRequest, token.Status);
+        Assert.Equal("invalid_scope", token.Error);
+    }
+
+    [Fact]
+    public async Task APasswordGrantWithoutAClientIdIsRejected()
+    {
+        using var response = await App.PostTokenAsync(("grant_type", "password"), ("username", "buyer@aspireshop.dev"), ("password", IdentitySeeder.DemoPassword));
+
+        // Client authentication failures are 401 in OpenIddict (RFC 6749 §5.2 allows it).
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("invalid_client", (await TokenResponse.ReadAsync(response)).Error);
     }
 
     [Fact]

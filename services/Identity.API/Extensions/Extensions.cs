@@ -33,6 +33,7 @@ public static class Extensions
 
         // Before the web server starts: keys, clients and demo users exist when the first request arrives.
         builder.Services.AddHostedService<SeedOnStart>();
+        builder.Services.AddHostedService<TokenPruning>();
     }
 
     /// <summary>EF Core for users, keys and OpenIddict's stores; what the migrate step needs too.</summary>
