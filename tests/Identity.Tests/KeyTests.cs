@@ -33,6 +33,17 @@ public sealed class KeyTests(IdentityFixture fixture) : IClassFixture<IdentityFi
     }
 
     [Fact]
+    public async Task AClientAddedToConfigurationCanSignInAfterARestartWithoutAMigration()
+    {
+        var clientId = $"svc-{Guid.NewGuid():N}";
+        await using var restarted = await IdentityApp.StartAsync(fixture.Infrastructure, fixture.App.DatabaseConnectionString,
+            new Dictionary<string, string?> { [$"Identity:Clients:{clientId}:Secret"] = "new-secret" });
+
+        using var response = await restarted.PostTokenAsync(("grant_type", "client_credentials"), ("client_id", clientId), ("client_secret", "new-secret"));
+        Assert.Equal(clientId, new JsonWebToken((await TokenResponse.ReadAsync(response)).AccessToken).Subject);
+    }
+
+    [Fact]
     public async Task ATokenMintedWithTheStoredKeyIsAcceptedUntilItExpires()
     {
         var app = fixture.App;

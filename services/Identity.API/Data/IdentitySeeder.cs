@@ -11,8 +11,9 @@ namespace AspireShop.Identity.API.Data;
 
 /// <summary>
 /// Idempotent: the token keys, the OAuth clients (the CLI, the storefront, one per <c>Identity:Clients</c> entry) and,
-/// when <c>Identity:SeedDemoUsers</c> is on, the demo users. Runs in the migrate step and at every start, so a new
-/// client in configuration needs no migration run.
+/// when <c>Identity:SeedDemoUsers</c> is on, the demo users. Clients are written at every start of the service, from
+/// its own configuration (configuration wins), so a new client needs no migration run and a migrate step run with
+/// less configuration cannot undo them.
 /// </summary>
 public sealed class IdentitySeeder(
     TokenKeyStore keys,
@@ -46,10 +47,14 @@ public sealed class IdentitySeeder(
         Permissions.Scopes.Email, Permissions.Scopes.Profile, Permissions.Scopes.Roles, Permissions.Prefixes.Scope + Scopes.OfflineAccess,
     ];
 
-    public async Task SeedAsync(CancellationToken cancellationToken)
+    public async Task SeedAsync(bool includeClients, CancellationToken cancellationToken)
     {
         await keys.EnsureAsync(cancellationToken);
-        await SeedClientsAsync(cancellationToken);
+        if (includeClients)
+        {
+            await SeedClientsAsync(cancellationToken);
+        }
+
         if (settings.Value.SeedDemoUsers)
         {
             await SeedDemoUsersAsync(cancellationToken);

@@ -18,7 +18,6 @@ public static class Extensions
 {
     public const string DatabaseName = "identitydb";
 
-
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddIdentityDatabase();
@@ -31,7 +30,7 @@ public static class Extensions
         builder.AddTokenServer();
         builder.AddIdentityAuthentication();
 
-        // Before the web server starts: keys, clients and demo users exist when the first request arrives.
+        // Hosted services start before Kestrel accepts requests: clients and demo users exist for the first one.
         builder.Services.AddHostedService<SeedOnStart>();
         builder.Services.AddHostedService<TokenPruning>();
     }
@@ -133,7 +132,7 @@ public static class Extensions
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<IdentitySeeder>().SeedAsync(cancellationToken);
+            await scope.ServiceProvider.GetRequiredService<IdentitySeeder>().SeedAsync(includeClients: true, cancellationToken);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -3,9 +3,9 @@ using AspireShop.Identity.API.Data;
 namespace AspireShop.Identity.API.Extensions;
 
 /// <summary>
-/// One-shot step run instead of the web host: <c>migrate</c> applies the EF migrations, creates the token keys and
-/// the clients, and the demo users when <c>Identity:SeedDemoUsers</c> is on (the AppHost's
-/// <c>identity-migrations</c> resource, which the service waits for).
+/// One-shot step run instead of the web host: <c>migrate</c> applies the EF migrations, creates the token keys, and
+/// the demo users when <c>Identity:SeedDemoUsers</c> is on (the AppHost's <c>identity-migrations</c> resource, which
+/// the service waits for). OAuth clients are left to the service's start, which has their configuration.
 /// </summary>
 public static class IdentityCommands
 {
@@ -27,7 +27,7 @@ public static class IdentityCommands
             await IdentityMigrator.MigrateAsync(host.Services);
             logger.LogInformation("Identity database migrated");
             await using var scope = host.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<IdentitySeeder>().SeedAsync(CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<IdentitySeeder>().SeedAsync(includeClients: false, CancellationToken.None);
             return 0;
         }
         catch (Exception ex)
