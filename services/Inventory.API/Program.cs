@@ -21,6 +21,7 @@ app.UseAuthorization();
 app.MapStockApi();
 app.MapReservationsApi();
 app.MapFlashSalesApi();
+app.MapDeadLetterReplay();
 
 app.Run();
 return 0;

@@ -1,5 +1,6 @@
 using AspireShop.Inventory.API.Apis;
 using AspireShop.Inventory.API.Data;
+using AspireShop.Inventory.API.Events;
 using AspireShop.Inventory.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,6 +35,26 @@ public static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<FlashSaleWriteBack>());
         builder.Services.AddHostedService<ReservationSweeper>();
         builder.Services.AddHostedService<ReservationExpiryListener>();
+
+        builder.AddOfferStockProjection();
+    }
+
+    /// <summary>
+    /// Consumes Catalog's offer change events when a broker is configured (the AppHost always sets one); without one
+    /// the service still runs, and sellers create stock rows with PUT.
+    /// </summary>
+    private static void AddOfferStockProjection(this IHostApplicationBuilder builder)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(KafkaName)))
+        {
+            return;
+        }
+
+        builder.AddKafkaClients(KafkaName);
+        var section = builder.Configuration.GetSection($"{InventoryOptions.Section}:OfferStock");
+        var topic = section["Topic"] ?? OfferStockProjection.DefaultTopic;
+        var group = OfferStockProjection.ConsumerGroup + (section["ConsumerGroupSuffix"] ?? "");
+        builder.AddKafkaConsumer<OfferStockProjection>(group, [topic]);
     }
 
     /// <summary>EF Core for the model and migrations, Npgsql's data source for the guarded SQL of the hot paths.</summary>
