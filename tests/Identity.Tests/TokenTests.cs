@@ -94,7 +94,7 @@ public sealed class TokenTests(IdentityFixture fixture) : IClassFixture<Identity
 
         var jwt = new JsonWebToken(token.AccessToken);
         Assert.Equal(IdentityApp.ServiceClient, jwt.Subject);
-        Assert.Equal(IdentityApp.ServiceClient, jwt.GetClaim(AspireShopClaims.ClientId).Value);
+        Assert.Equal(IdentityApp.ServiceClient, Assert.Single(jwt.Claims, c => c.Type == AspireShopClaims.ClientId).Value);
         Assert.Equal([AspireShopClaims.ServiceRole], jwt.Claims.Where(c => c.Type == AspireShopClaims.Role).Select(c => c.Value));
         Assert.Contains(AuthenticationExtensions.DefaultAudience, jwt.Audiences);
         Assert.Null(token.RefreshToken);
