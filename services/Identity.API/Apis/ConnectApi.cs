@@ -1,10 +1,12 @@
 using System.Security.Claims;
+using AspireShop.Identity.API.Extensions;
 using AspireShop.Identity.API.Security;
 using AspireShop.Identity.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -48,7 +50,9 @@ public static class ConnectApi
             var applications = http.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
             var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
             var displayName = application is null ? null : await applications.GetDisplayNameAsync(application, cancellationToken);
-            return SignIn(TokenPrincipals.ForClient(clientId, displayName, request.GetScopes()));
+            var settings = http.RequestServices.GetRequiredService<IOptions<IdentitySettings>>().Value;
+            var roles = settings.Clients.TryGetValue(clientId, out var client) ? client.Roles : [];
+            return SignIn(TokenPrincipals.ForClient(clientId, displayName, roles, request.GetScopes()));
         }
 
         if (request.IsRefreshTokenGrantType() || request.IsAuthorizationCodeGrantType())

@@ -3,6 +3,7 @@ using AspireShop.Identity.API.Domain;
 using AspireShop.Identity.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace AspireShop.Identity.API.Apis;
 
@@ -18,7 +19,7 @@ public static class UsersApi
         return app;
     }
 
-    public static async Task<Results<Created<UserResponse>, ValidationProblem, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> RegisterAsync(
+    public static async Task<Results<Created<UserResponse>, ValidationProblem, Conflict<ProblemDetails>>> RegisterAsync(
         RegisterRequest request, UserAccounts users, CancellationToken cancellationToken)
     {
         var validation = new RequestValidation();
@@ -33,7 +34,7 @@ public static class UsersApi
         return await CreateAsync(users, email, password, name, UserRoles.Buyer, null, cancellationToken);
     }
 
-    public static async Task<Results<Created<UserResponse>, ValidationProblem, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CreateUserAsync(
+    public static async Task<Results<Created<UserResponse>, ValidationProblem, Conflict<ProblemDetails>>> CreateUserAsync(
         CreateUserRequest request, UserAccounts users, CancellationToken cancellationToken)
     {
         var validation = new RequestValidation();
@@ -62,13 +63,13 @@ public static class UsersApi
         return await users.FindAsync(id, cancellationToken) is { } user ? TypedResults.Ok(ToResponse(user)) : TypedResults.NotFound();
     }
 
-    private static async Task<Results<Created<UserResponse>, ValidationProblem, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CreateAsync(
+    private static async Task<Results<Created<UserResponse>, ValidationProblem, Conflict<ProblemDetails>>> CreateAsync(
         UserAccounts users, string email, string password, string name, string role, Guid? sellerId, CancellationToken cancellationToken)
     {
         var (outcome, user) = await users.CreateAsync(email, password, name, [role], sellerId, cancellationToken);
         if (outcome == CreateUserOutcome.DuplicateEmail)
         {
-            return TypedResults.Conflict(new Microsoft.AspNetCore.Mvc.ProblemDetails
+            return TypedResults.Conflict(new ProblemDetails
             {
                 Status = StatusCodes.Status409Conflict,
                 Title = "An account with this email already exists.",

@@ -29,6 +29,12 @@ public sealed class ClientSettings
     public string? Secret { get; set; }
 
     public string? DisplayName { get; set; }
+
+    /// <summary>
+    /// Roles the client's tokens carry; <c>service</c> when empty. The AppHost's <c>dashboard</c> client gets
+    /// <c>admin</c> so the dashboard's admin commands work without a human's password.
+    /// </summary>
+    public List<string> Roles { get; set; } = [];
 }
 
 public sealed class StorefrontSettings

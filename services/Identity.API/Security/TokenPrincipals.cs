@@ -28,14 +28,14 @@ public static class TokenPrincipals
         return Finish(identity, scopes);
     }
 
-    /// <summary>A service calling as itself: sub = client id, role service.</summary>
-    public static ClaimsPrincipal ForClient(string clientId, string? displayName, ImmutableArray<string> scopes)
+    /// <summary>A service calling as itself: sub = client id, role service unless its configuration names others.</summary>
+    public static ClaimsPrincipal ForClient(string clientId, string? displayName, IReadOnlyCollection<string> roles, ImmutableArray<string> scopes)
     {
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, clientId)
             .SetClaim(Claims.ClientId, clientId)
             .SetClaim(Claims.Name, displayName ?? clientId)
-            .SetClaims(Claims.Role, [AspireShopClaims.ServiceRole]);
+            .SetClaims(Claims.Role, roles.Count == 0 ? [AspireShopClaims.ServiceRole] : [.. roles]);
         return Finish(identity, scopes);
     }
 
