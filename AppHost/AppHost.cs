@@ -16,29 +16,44 @@ catch (InfrastructureConfigurationException ex)
 
 var catalogDb = platform.AddDatabase("catalogdb");
 var searchDb = platform.AddDatabase("searchdb");
+var identityDb = platform.AddDatabase("identitydb");
+var inventoryDb = platform.AddDatabase("inventorydb");
 
-// Migrations run to completion before the service starts, so no instance ever serves against an old schema.
-var catalogMigrations = builder.AddProject<Projects.Catalog_API>("catalog-migrations", launchProfileName: null)
-    .WithArgs("migrate")
-    .WithReference(catalogDb)
-    .WaitFor(catalogDb);
+// Client secrets are generated once and kept in the AppHost's user secrets (dev) or asked for at deploy time (azd).
+var cartSecret = builder.AddParameter("cart-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+var dashboardSecret = builder.AddParameter("dashboard-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
-builder.AddProject<Projects.Catalog_API>("catalog", launchProfileName: null)
+var gateway = builder.AddProject<Projects.Gateway_API>("gateway", launchProfileName: null)
     .WithHttpEndpoint()
-    .WithPlatform(platform, catalogDb)
-    .WaitForCompletion(catalogMigrations)
-    // Header identity for sellers and admins until the Identity issue issues real tokens.
-    .WithEnvironment("Catalog__AllowDevelopmentIdentity", "true")
-    .WithDeadLetterReplay()
-    .WithAdminCommand("/admin/catalog/seed", "Seed demo data", "seed-demo-data", "Create the deterministic demo catalog (sellers, ~10 000 products) if it is empty");
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health");
+
+// Identity first: every other service validates its tokens, and the dashboard's admin commands sign in with it.
+var identity = builder.AddService<Projects.Identity_API>("identity", identityDb)
+    .WithHttpHealthCheck("/health")
+    // Tokens name the public front door as issuer, whether they were minted through the gateway or directly.
+    .WithEnvironment("Identity__Issuer", ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/auth/"))
+    // Demo users (README) exist only when run locally; a deployment (azd, publish mode) starts with none.
+    .WithEnvironment("Identity__SeedDemoUsers", builder.ExecutionContext.IsRunMode ? "true" : "false")
+    .WithEnvironment("Identity__Clients__cart__Secret", cartSecret)
+    .WithEnvironment("Identity__Clients__dashboard__Secret", dashboardSecret)
+    .WithEnvironment("Identity__Clients__dashboard__Roles__0", "admin");
+var admin = new DashboardAdmin(identity, dashboardSecret);
+
+var catalog = builder.AddService<Projects.Catalog_API>("catalog", catalogDb)
+    .WithPlatform(platform)
+    .WithReference(identity)
+    .WithDeadLetterReplay(admin)
+    .WithAdminCommand(admin, "/admin/catalog/seed", "Seed demo data", "seed-demo-data", "Create the deterministic demo catalog (sellers, ~10 000 products) if it is empty");
 
 var search = builder.AddProject<Projects.Search_API>("search", launchProfileName: null)
     .WithHttpEndpoint()
     .WithPlatform(platform, searchDb)
+    .WithReference(identity)
     // The snapshot for a rebuild is read from the catalog's tables, as Debezium's snapshot would.
     .WithReference(catalogDb, "catalogdb-snapshot")
-    .WithDeadLetterReplay()
-    .WithAdminCommand("/admin/search/rebuild", "Rebuild search index", "rebuild-index", "Re-read the catalog tables into a fresh index, then resume the change stream");
+    .WithDeadLetterReplay(admin)
+    .WithAdminCommand(admin, "/admin/search/rebuild", "Rebuild search index", "rebuild-index", "Re-read the catalog tables into a fresh index, then resume the change stream");
 if (platform.Search is { } elasticsearch)
 {
     search.WithReference(elasticsearch, PlatformInfrastructure.SearchConnectionName).WaitFor(elasticsearch);
@@ -48,6 +63,30 @@ if (platform.DataDirectory is { } data)
 {
     search.WithEnvironment("Search__IndexPath", Path.Combine(data, "search-index"));
 }
+
+var inventory = builder.AddService<Projects.Inventory_API>("inventory", inventoryDb)
+    .WithPlatform(platform)
+    .WithReference(identity)
+    .WithDeadLetterReplay(admin);
+
+var cart = builder.AddProject<Projects.Cart_API>("cart", launchProfileName: null)
+    .WithHttpEndpoint()
+    .WithHttpHealthCheck("/health")
+    .WithReference(platform.Redis, PlatformInfrastructure.RedisConnectionName).WaitFor(platform.Redis)
+    .WithReference(catalog)
+    .WithReference(inventory)
+    .WithReference(identity)
+    .WithEnvironment("Identity__ClientId", "cart")
+    .WithEnvironment("Identity__ClientSecret", cartSecret);
+
+catalog.WithReference(inventory);
+
+gateway
+    .WithReference(identity)
+    .WithReference(catalog)
+    .WithReference(search)
+    .WithReference(inventory)
+    .WithReference(cart);
 
 builder.Build().Run();
 return 0;

@@ -66,9 +66,9 @@ public static class ServiceCommandExtensions
 
     /// <summary>
     /// A dashboard button on a service that consumes Kafka: hands its consumer groups' dead letters back to their
-    /// handlers once the cause is fixed (POST /admin/dead-letters/replay, mapped by the BuildingBlocks).
+    /// handlers once the cause is fixed (POST /admin/dead-letters/replay, mapped by the BuildingBlocks; admins only).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithDeadLetterReplay(this IResourceBuilder<ProjectResource> service) =>
+    public static IResourceBuilder<ProjectResource> WithDeadLetterReplay(this IResourceBuilder<ProjectResource> service, DashboardAdmin admin) =>
         service.WithHttpCommand(
             "/admin/dead-letters/replay",
             "Replay dead letters",
@@ -78,14 +78,12 @@ public static class ServiceCommandExtensions
                 Description = "Re-run this service's dead-lettered Kafka messages through their handlers",
                 IconName = "ArrowReplay",
                 ConfirmationMessage = "Replay every dead letter of this service's consumer groups?",
+                PrepareRequest = admin.AuthorizeAsync,
             });
 
-    /// <summary>
-    /// A dashboard button for an admin endpoint. Until Identity issues tokens, it calls as the development admin
-    /// (the services accept that header identity only when the AppHost enables it).
-    /// </summary>
+    /// <summary>A dashboard button for an admin endpoint, called with the dashboard client's admin token.</summary>
     public static IResourceBuilder<ProjectResource> WithAdminCommand(
-        this IResourceBuilder<ProjectResource> service, string path, string displayName, string commandName, string description) =>
+        this IResourceBuilder<ProjectResource> service, DashboardAdmin admin, string path, string displayName, string commandName, string description) =>
         service.WithHttpCommand(
             path,
             displayName,
@@ -94,11 +92,6 @@ public static class ServiceCommandExtensions
             {
                 Description = description,
                 IconName = "Wrench",
-                PrepareRequest = context =>
-                {
-                    context.Request.Headers.Add("X-Dev-User", "00000000-0000-0000-0000-00000000ad01");
-                    context.Request.Headers.Add("X-Dev-Roles", "admin");
-                    return Task.CompletedTask;
-                },
+                PrepareRequest = admin.AuthorizeAsync,
             });
 }

@@ -9,13 +9,12 @@ namespace AspireShop.Platform.Tests;
 [Collection(PlatformCollection.Name)]
 public sealed class CatalogToSearchTests(PlatformFixture platform)
 {
-    private static readonly string Seller = Guid.NewGuid().ToString();
-
     [Fact]
     public async Task ProductWrittenToTheCatalogIsSearchableRenamedAndRemoved()
     {
-        using var catalog = platform.CreateHttpClient("catalog");
-        using var search = platform.CreateHttpClient("search");
+        // Through the front door, as a demo seller with a real token from Identity.
+        using var catalog = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoSellerA));
+        using var search = platform.CreateHttpClient("gateway");
         var word = $"zephyr{Guid.NewGuid():N}"[..14];
 
         using var created = await catalog.SendAsync(AsSeller(HttpMethod.Post, "/api/catalog/products", Product($"Trail jacket {word}")));
@@ -44,16 +43,10 @@ public sealed class CatalogToSearchTests(PlatformFixture platform)
             page => $"search for {word}: {page.ToJsonString()}",
             TimeSpan.FromMilliseconds(50));
 
-    private static HttpRequestMessage AsSeller(HttpMethod method, string path, JsonObject? content)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = content is null ? null : JsonContent.Create(content) };
-        request.Headers.Add("X-Dev-User", Seller);
-        request.Headers.Add("X-Dev-Roles", "seller");
-        request.Headers.Add("X-Dev-Seller-Id", Seller);
-        return request;
-    }
+    private static HttpRequestMessage AsSeller(HttpMethod method, string path, JsonObject? content) =>
+        new(method, path) { Content = content is null ? null : JsonContent.Create(content) };
 
-    private static JsonObject Product(string title)
+    internal static JsonObject Product(string title)
     {
         var code = Guid.NewGuid().ToString("N")[..12];
         return new JsonObject

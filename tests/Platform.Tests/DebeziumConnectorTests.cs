@@ -130,15 +130,18 @@ public sealed class DebeziumConnectorTests
     }
 
     [Fact]
-    public void AppSettingsDeclareTheCatalogAsASource()
+    public void AppSettingsDeclareTheCatalogTablesAndTheInventoryOutboxAsSources()
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(RepositoryPaths.Root, "AppHost", "appsettings.json"))
             .Build();
 
-        var source = Assert.Single(CdcSettings.Read(configuration));
-        Assert.Equal("catalogdb", source.Database);
-        Assert.Equal(CdcSourceSettings.DefaultOutboxTable, source.OutboxTable);
+        var sources = CdcSettings.Read(configuration).ToDictionary(s => s.Database);
+        Assert.Equal(["catalogdb", "inventorydb"], sources.Keys.Order());
+        Assert.Equal(["public.offers", "public.products", "public.skus"], sources["catalogdb"].Tables.Order());
+        // Inventory publishes only through its outbox (availability events); its tables stay private.
+        Assert.Empty(sources["inventorydb"].Tables);
+        Assert.All(sources.Values, s => Assert.Equal(CdcSourceSettings.DefaultOutboxTable, s.OutboxTable));
     }
 
     [Fact]

@@ -1,0 +1,53 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+
+namespace AspireShop.AppHost.Infrastructure;
+
+public static class ServiceResourceExtensions
+{
+    /// <summary>
+    /// A service that owns a database: a <c>&lt;name&gt;-migrations</c> step (the same project with the <c>migrate</c>
+    /// argument) runs to completion first, so no instance ever serves against an old schema.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddService<TProject>(
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<IResourceWithConnectionString> database)
+        where TProject : IProjectMetadata, new()
+    {
+        var migrations = builder.AddProject<TProject>($"{name}-migrations", launchProfileName: null)
+            .WithArgs("migrate")
+            .WithReference(database)
+            .WaitFor(database);
+
+        return builder.AddProject<TProject>(name, launchProfileName: null)
+            .WithHttpEndpoint()
+            .WithReference(database).WaitFor(database)
+            .WaitForCompletion(migrations);
+    }
+}
+
+/// <summary>
+/// The dashboard's identity for admin commands: the <c>dashboard</c> client-credentials client, which Identity gives
+/// the admin role. Commands fetch a fresh token per click; the secret never leaves the AppHost and Identity.
+/// </summary>
+public sealed class DashboardAdmin(IResourceBuilder<ProjectResource> identity, IResourceBuilder<ParameterResource> secret)
+{
+    public const string ClientId = "dashboard";
+
+    public async Task AuthorizeAsync(HttpCommandRequestContext context)
+    {
+        var tokenEndpoint = $"{identity.GetEndpoint("http").Url}/auth/connect/token";
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = ClientId,
+            ["client_secret"] = await secret.Resource.GetValueAsync(context.CancellationToken) ?? "",
+        });
+        using var response = await context.HttpClient.PostAsync(tokenEndpoint, form, context.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        var token = await response.Content.ReadFromJsonAsync<TokenResponse>(context.CancellationToken);
+        context.Request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token?.AccessToken);
+    }
+
+    private sealed record TokenResponse([property: JsonPropertyName("access_token")] string AccessToken);
+}
