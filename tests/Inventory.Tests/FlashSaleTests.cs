@@ -181,6 +181,58 @@ public sealed class FlashSaleTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal((3, 0, 3), Counts(await app.StockAsync(skuId, seller.SellerId!.Value)));
     }
 
+    [Fact]
+    public async Task LosingRedisMidSaleUnderSellsButNeverOverSells()
+    {
+        await using var app = await InventoryApp.StartAsync(_infrastructure);
+        var (skuId, seller) = await app.CreateStockAsync(onHand: 100);
+        var sellerId = seller.SellerId!.Value;
+        var sale = await OpenSaleAsync(app, seller, skuId, 60);
+        using var cart = app.As(TestUser.NewService());
+        var holds = new List<ReservationBody>();
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await cart.PostAsJsonAsync("/api/inventory/reservations", new { skuId, sellerId, quantity = 1, holderId = Guid.NewGuid() });
+            holds.Add(await Json.ReadAsync<ReservationBody>(response));
+        }
+
+        foreach (var hold in holds.Take(5))
+        {
+            using var confirm = await cart.PostAsync($"/api/inventory/reservations/{hold.Id}/confirm", null);
+            Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        }
+
+        await Poll.UntilAsync(
+            () => GetSaleAsync(app, sale.Id),
+            s => s.WrittenBack == 20 && s.Confirmed == 5,
+            TimeSpan.FromSeconds(10),
+            s => $"written back {s.WrittenBack}, confirmed {s.Confirmed}");
+
+        // Redis loses everything this deployment had: counter, records, pending stream.
+        var multiplexer = app.Service<IConnectionMultiplexer>();
+        var server = multiplexer.GetServer(multiplexer.GetEndPoints()[0]);
+        await foreach (var key in server.KeysAsync(pattern: $"{app.RedisPrefix}*"))
+        {
+            await multiplexer.GetDatabase().KeyDeleteAsync(key);
+        }
+
+        // The offer falls back to Postgres, where the sale's 60 units are still reserved: only the 40 ordinary ones sell.
+        using var tooMany = await cart.PostAsJsonAsync("/api/inventory/reservations", new { skuId, sellerId, quantity = 41, holderId = Guid.NewGuid() });
+        Assert.Equal(HttpStatusCode.Conflict, tooMany.StatusCode);
+        Assert.Null((await GetSaleAsync(app, sale.Id)).Remaining);
+
+        var closed = await CloseAsync(app, seller, sale.Id);
+        Assert.False(closed.Reconciled);
+        Assert.Null(closed.RedisRemainingAtClose);
+        Assert.Equal(40, closed.Returned);
+        Assert.Equal((95, 15, 80), Counts(await app.StockAsync(skuId, sellerId)));
+
+        // The holds that reached Postgres survive as ordinary holds and can still be bought.
+        using var late = await cart.PostAsync($"/api/inventory/reservations/{holds[^1].Id}/confirm", null);
+        Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+        Assert.Equal((94, 14, 80), Counts(await app.StockAsync(skuId, sellerId)));
+    }
+
     private static async Task<FlashSaleBody> OpenSaleAsync(InventoryApp app, TestUser seller, Guid skuId, int quantity)
     {
         using var client = app.As(seller);

@@ -50,6 +50,24 @@ public sealed class StockRaceTests(InventoryFixture fixture) : IClassFixture<Inv
         }
     }
 
+    [Fact]
+    public async Task TheDatabaseItselfRefusesNegativeOrOversoldStock()
+    {
+        var (skuId, seller) = await App.CreateStockAsync(onHand: 3);
+        foreach (var sql in new[]
+        {
+            "UPDATE stock SET reserved = on_hand + 1 WHERE sku_id = $1",
+            "UPDATE stock SET on_hand = -1 WHERE sku_id = $1",
+            "UPDATE stock SET reserved = -1 WHERE sku_id = $1",
+        })
+        {
+            var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => App.QueryScalarAsync<object>(sql, skuId));
+            Assert.Equal(Npgsql.PostgresErrorCodes.CheckViolation, error.SqlState);
+        }
+
+        Assert.Equal((3, 0, 3), Trim(await App.StockAsync(skuId, seller.SellerId!.Value)));
+    }
+
     private static (int, int, int) Trim((int OnHand, int Reserved, int Available, long Version)? stock) =>
         stock is { } s ? (s.OnHand, s.Reserved, s.Available) : throw new InvalidOperationException("No stock row.");
 }

@@ -107,10 +107,20 @@ public sealed partial class FlashSaleWriteBack(
         try
         {
             var db = redis.GetDatabase();
-            var entries = await db.StreamReadGroupAsync(keys.WriteBackStream, ConsumerGroup, _settings.Consumer, "0", _settings.BatchSize);
-            if (entries.Length == 0)
+            StreamEntry[] entries;
+            try
             {
-                entries = await db.StreamReadGroupAsync(keys.WriteBackStream, ConsumerGroup, _settings.Consumer, ">", _settings.BatchSize);
+                entries = await db.StreamReadGroupAsync(keys.WriteBackStream, ConsumerGroup, _settings.Consumer, "0", _settings.BatchSize);
+                if (entries.Length == 0)
+                {
+                    entries = await db.StreamReadGroupAsync(keys.WriteBackStream, ConsumerGroup, _settings.Consumer, ">", _settings.BatchSize);
+                }
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+            {
+                // Redis lost the stream (restart without persistence): recreate the group; what was queued is gone.
+                _groupReady = false;
+                return 0;
             }
 
             var ids = entries.Select(e => e.Id).ToArray();
