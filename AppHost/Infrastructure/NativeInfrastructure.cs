@@ -116,6 +116,8 @@ public static class NativeInfrastructure
             .WithEnvironment("PG_BIN", toolchain.PostgresBinDirectory)
             .WithEnvironment("PGDATA", Path.Combine(dataDirectory, "postgres"))
             .WithEnvironment("POSTGRES_PASSWORD", password)
+            // Off by default (a reproducible dev cluster); benchmarks of durable writes turn it on (Infrastructure:Postgres:Fsync).
+            .WithEnvironment("PG_FSYNC", string.Equals(builder.Configuration["Infrastructure:Postgres:Fsync"], "true", StringComparison.OrdinalIgnoreCase) ? "on" : "off")
             .WithHealthCheck(healthCheck)
             .WithIconName("Database");
     }
