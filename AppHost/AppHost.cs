@@ -26,7 +26,9 @@ var dashboardSecret = builder.AddParameter("dashboard-client-secret", new Genera
 var gateway = builder.AddProject<Projects.Gateway_API>("gateway", launchProfileName: null)
     .WithHttpEndpoint()
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    // Gateway settings (e.g. Gateway:RateLimits) given to the AppHost flow to the gateway, so a benchmark can lift limits.
+    .WithConfigurationSection(builder.Configuration, "Gateway");
 
 // Identity first: every other service validates its tokens, and the dashboard's admin commands sign in with it.
 var identity = builder.AddService<Projects.Identity_API>("identity", identityDb)

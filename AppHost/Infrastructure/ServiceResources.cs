@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
@@ -23,6 +24,24 @@ public static class ServiceResourceExtensions
             .WithHttpEndpoint()
             .WithReference(database).WaitFor(database)
             .WaitForCompletion(migrations);
+    }
+}
+
+public static class ConfigurationForwarding
+{
+    /// <summary>Passes every value under <paramref name="section"/> of the AppHost's configuration to the resource.</summary>
+    public static IResourceBuilder<ProjectResource> WithConfigurationSection(
+        this IResourceBuilder<ProjectResource> resource, IConfiguration configuration, string section)
+    {
+        foreach (var (key, value) in configuration.GetSection(section).AsEnumerable())
+        {
+            if (value is not null)
+            {
+                resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            }
+        }
+
+        return resource;
     }
 }
 
