@@ -24,7 +24,7 @@ var cartSecret = builder.AddParameter("cart-client-secret", new GenerateParamete
 var dashboardSecret = builder.AddParameter("dashboard-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
 var gateway = builder.AddProject<Projects.Gateway_API>("gateway", launchProfileName: null)
-    .WithHttpEndpoint()
+    .WithServiceHttpEndpoint()
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     // Gateway settings (e.g. Gateway:RateLimits) given to the AppHost flow to the gateway, so a benchmark can lift limits.
@@ -49,7 +49,7 @@ var catalog = builder.AddService<Projects.Catalog_API>("catalog", catalogDb)
     .WithAdminCommand(admin, "/admin/catalog/seed", "Seed demo data", "seed-demo-data", "Create the deterministic demo catalog (sellers, ~10 000 products) if it is empty");
 
 var search = builder.AddProject<Projects.Search_API>("search", launchProfileName: null)
-    .WithHttpEndpoint()
+    .WithServiceHttpEndpoint()
     .WithPlatform(platform, searchDb)
     .WithReference(identity)
     // The snapshot for a rebuild is read from the catalog's tables, as Debezium's snapshot would.
@@ -72,7 +72,7 @@ var inventory = builder.AddService<Projects.Inventory_API>("inventory", inventor
     .WithDeadLetterReplay(admin);
 
 var cart = builder.AddProject<Projects.Cart_API>("cart", launchProfileName: null)
-    .WithHttpEndpoint()
+    .WithServiceHttpEndpoint()
     .WithHttpHealthCheck("/health")
     .WithReference(platform.Redis, PlatformInfrastructure.RedisConnectionName).WaitFor(platform.Redis)
     .WithReference(catalog)

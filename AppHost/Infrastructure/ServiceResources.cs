@@ -8,6 +8,13 @@ namespace AspireShop.AppHost.Infrastructure;
 public static class ServiceResourceExtensions
 {
     /// <summary>
+    /// The service's HTTP endpoint on a port DCP allocates, without DCP's proxy in front: measured on this box, the
+    /// proxy cost a third of a warm product page's throughput and sits on every service-to-service hop.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithServiceHttpEndpoint(this IResourceBuilder<ProjectResource> service) =>
+        service.WithHttpEndpoint(isProxied: false);
+
+    /// <summary>
     /// A service that owns a database: a <c>&lt;name&gt;-migrations</c> step (the same project with the <c>migrate</c>
     /// argument) runs to completion first, so no instance ever serves against an old schema.
     /// </summary>
@@ -21,7 +28,7 @@ public static class ServiceResourceExtensions
             .WaitFor(database);
 
         return builder.AddProject<TProject>(name, launchProfileName: null)
-            .WithHttpEndpoint()
+            .WithServiceHttpEndpoint()
             .WithReference(database).WaitFor(database)
             .WaitForCompletion(migrations);
     }
