@@ -27,6 +27,8 @@ public sealed class IdentityApp : WebApplicationFactory<IdentityApi::Program>
     public const string CliClient = IdentitySeeder.CliClientId;
     public const string ServiceClient = "cart";
     public const string ServiceSecret = "cart-test-secret";
+    public const string AdminClient = "dashboard";
+    public const string AdminClientSecret = "dashboard-test-secret";
     public const string StorefrontRedirectUri = "http://storefront.test/callback";
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(10);
 
@@ -52,6 +54,9 @@ public sealed class IdentityApp : WebApplicationFactory<IdentityApi::Program>
             ["Identity:AccessTokenLifetime"] = AccessTokenLifetime.ToString(),
             ["Identity:SeedDemoUsers"] = "true",
             [$"Identity:Clients:{ServiceClient}:Secret"] = ServiceSecret,
+            // As the AppHost configures the dashboard's admin commands.
+            [$"Identity:Clients:{AdminClient}:Secret"] = AdminClientSecret,
+            [$"Identity:Clients:{AdminClient}:Roles:0"] = "admin",
             ["Identity:Storefront:RedirectUris:0"] = StorefrontRedirectUri,
             ["Logging:LogLevel:Default"] = "Warning",
         };

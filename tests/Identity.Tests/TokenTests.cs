@@ -101,6 +101,20 @@ public sealed class TokenTests(IdentityFixture fixture) : IClassFixture<Identity
     }
 
     [Fact]
+    public async Task AClientWithConfiguredRolesGetsThoseRolesInsteadOfService()
+    {
+        using var response = await App.PostTokenAsync(("grant_type", "client_credentials"), ("client_id", IdentityApp.AdminClient), ("client_secret", IdentityApp.AdminClientSecret));
+        var token = await TokenResponse.ReadAsync(response);
+
+        var jwt = new JsonWebToken(token.AccessToken);
+        Assert.Equal(IdentityApp.AdminClient, jwt.Subject);
+        Assert.Equal([AspireShopClaims.AdminRole], jwt.Claims.Where(c => c.Type == AspireShopClaims.Role).Select(c => c.Value));
+        using var created = await App.WithToken(token.AccessToken).PostAsJsonAsync("/auth/users",
+            new { email = $"by-dashboard-{Guid.NewGuid():N}@aspireshop.dev", password = "long enough", name = "D", role = "buyer" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+
+    [Fact]
     public async Task AWrongClientSecretIsAnInvalidClient()
     {
         using var response = await App.PostTokenAsync(("grant_type", "client_credentials"), ("client_id", IdentityApp.ServiceClient), ("client_secret", "wrong"));

@@ -1,13 +1,11 @@
 using System.Security.Claims;
 using AspireShop.Identity.API.Extensions;
-using AspireShop.Identity.API.Extensions;
 using AspireShop.Identity.API.Security;
 using AspireShop.Identity.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;

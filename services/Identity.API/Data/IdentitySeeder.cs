@@ -2,6 +2,7 @@ using AspireShop.Identity.API.Domain;
 using AspireShop.Identity.API.Extensions;
 using AspireShop.Identity.API.Security;
 using AspireShop.Identity.API.Services;
+using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -95,6 +96,12 @@ public sealed class IdentitySeeder(
             if (string.IsNullOrEmpty(client.Secret))
             {
                 throw new InvalidOperationException($"Identity:Clients:{clientId}:Secret is empty.");
+            }
+
+            // A seller role needs a seller_id, which a client does not have: refuse it at start, not at the first call.
+            if (client.Roles.FirstOrDefault(role => role is not (UserRoles.Admin or UserRoles.Buyer or AspireShopClaims.ServiceRole)) is { } unsupported)
+            {
+                throw new InvalidOperationException($"Identity:Clients:{clientId}:Roles has '{unsupported}'; a client may have only service, admin or buyer.");
             }
 
             var service = new OpenIddictApplicationDescriptor
