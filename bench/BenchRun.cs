@@ -15,12 +15,18 @@ public static class BenchRun
 
     public static async Task<int> ExecuteAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        await using var platform = options.Target is null ? new SelfHostedPlatform() : null;
+        await using var platform = options.Target is null ? new SelfHostedPlatform(options.Scenario.AppHostSettings) : null;
         try
         {
             var baseAddress = platform is null ? options.Target! : await platform.StartAsync(cancellationToken);
             using var client = BenchClient.Create(baseAddress, options.Load.Concurrency);
-            var context = new BenchContext(client, options.Load, platform?.Fixture);
+            using var context = new BenchContext(client, options.Load, platform?.Fixture, options.Target);
+            if (platform is { AppHostSettings.Count: > 0 })
+            {
+                context.Metrics["apphost_settings"] = new System.Text.Json.Nodes.JsonObject(
+                    platform.AppHostSettings.Select(setting => KeyValuePair.Create(setting.Key, (System.Text.Json.Nodes.JsonNode?)setting.Value)));
+            }
+
             var startedAt = DateTimeOffset.UtcNow;
             var result = await options.Scenario.RunAsync(context, cancellationToken);
 

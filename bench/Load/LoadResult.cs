@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace AspireShop.Bench.Load;
 
 /// <summary>One measured load: only requests that completed inside the measured window count.</summary>
@@ -12,4 +14,20 @@ public sealed record LoadResult(
 {
     /// <summary>Successful requests per second, so a load that fails fast cannot look fast.</summary>
     public double Rps => Duration > TimeSpan.Zero ? (Requests - Errors) / Duration.TotalSeconds : 0;
+
+    /// <summary>The figures of a load that does not head the report, for a scenario's metrics.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["rps"] = Math.Round(Rps, 1),
+        ["p50_ms"] = P50Ms,
+        ["p95_ms"] = P95Ms,
+        ["p99_ms"] = P99Ms,
+        ["requests"] = Requests,
+        ["errors"] = Errors,
+        ["error_kinds"] = new JsonObject(ErrorKinds.Select(kind => KeyValuePair.Create(kind.Key, (JsonNode?)kind.Value))),
+    };
+
+    /// <summary>One line for the console.</summary>
+    public string Summary(string label) =>
+        $"{label}: {Rps:0.0} rps, p50 {P50Ms:0.00} ms, p95 {P95Ms:0.00} ms, p99 {P99Ms:0.00} ms, {Errors:N0} errors of {Requests:N0} requests";
 }

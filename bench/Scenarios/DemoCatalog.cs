@@ -8,16 +8,23 @@ public static class DemoCatalog
 {
     public const int SeededProducts = 10_000;
 
-    // Development identity until the Identity service issues tokens; the AppHost enables it for the catalog.
-    private const string AdminUser = "00000000-0000-0000-0000-0000000be4c1";
+    /// <summary>
+    /// Where the overloads without an identity sign in: set by the run's <see cref="BenchContext"/> (one run per process),
+    /// so scenarios written before real tokens keep their call sites.
+    /// </summary>
+    public static Lazy<BenchIdentity>? Identity { get; set; }
 
-    public static async Task SeedAsync(HttpClient catalog, CancellationToken cancellationToken)
+    private static BenchIdentity CurrentIdentity =>
+        Identity?.Value ?? throw new InvalidOperationException("No BenchContext has been created: DemoCatalog does not know where Identity is.");
+
+    /// <summary>Seeds the demo catalog as the demo admin (a real token); a seeded catalog is left as it is.</summary>
+    public static Task SeedAsync(HttpClient catalog, CancellationToken cancellationToken) => SeedAsync(catalog, CurrentIdentity, cancellationToken);
+
+    public static async Task SeedAsync(HttpClient catalog, BenchIdentity identity, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "admin/catalog/seed");
-        request.Headers.Add("X-Dev-User", AdminUser);
-        request.Headers.Add("X-Dev-Roles", "admin");
-        using var response = await catalog.SendAsync(request, cancellationToken);
-        response.EnsureSuccessStatusCode();
+        var admin = await identity.AdminAsync(cancellationToken);
+        using var response = await BenchIdentity.SendAsync(catalog, () => BenchIdentity.Authorized(HttpMethod.Post, "admin/catalog/seed", admin), cancellationToken);
+        await EnsureSuccessAsync(response, "Seeding the catalog", cancellationToken);
     }
 
     /// <summary>The first <paramref name="count"/> products (id, owner), for requests that need real ids.</summary>
@@ -71,8 +78,15 @@ public static class DemoCatalog
         throw new TimeoutException($"The search index was still changing after {timeout}.");
     }
 
-    /// <summary>Renames a product as its owner would; returns once the catalog committed the change.</summary>
-    public static async Task RenameAsync(HttpClient catalog, Guid productId, Guid sellerId, string title, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renames a product; returns once the catalog committed the change. Seeded products belong to seeded sellers who
+    /// have no sign-in, so the demo admin (who may edit any product) writes it; <paramref name="sellerId"/> is the owner,
+    /// kept for callers' sake.
+    /// </summary>
+    public static Task RenameAsync(HttpClient catalog, Guid productId, Guid sellerId, string title, CancellationToken cancellationToken) =>
+        RenameAsync(catalog, CurrentIdentity, productId, title, cancellationToken);
+
+    public static async Task RenameAsync(HttpClient catalog, BenchIdentity identity, Guid productId, string title, CancellationToken cancellationToken)
     {
         var page = await catalog.GetFromJsonAsync<JsonObject>($"api/catalog/products/{productId}", cancellationToken)
             ?? throw new InvalidOperationException($"Product {productId} not found.");
@@ -85,11 +99,19 @@ public static class DemoCatalog
             ["images"] = page["images"]?.DeepClone(),
             ["attributes"] = page["attributes"]?.DeepClone(),
         };
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"api/catalog/products/{productId}") { Content = JsonContent.Create(update) };
-        request.Headers.Add("X-Dev-User", sellerId.ToString());
-        request.Headers.Add("X-Dev-Roles", "seller");
-        request.Headers.Add("X-Dev-Seller-Id", sellerId.ToString());
-        using var response = await catalog.SendAsync(request, cancellationToken);
-        response.EnsureSuccessStatusCode();
+        var admin = await identity.AdminAsync(cancellationToken);
+        using var response = await BenchIdentity.SendAsync(
+            catalog, () => BenchIdentity.Authorized(HttpMethod.Put, $"api/catalog/products/{productId}", admin, JsonContent.Create(update)), cancellationToken);
+        await EnsureSuccessAsync(response, $"Renaming product {productId}", cancellationToken);
+    }
+
+    /// <summary>Like EnsureSuccessStatusCode, with the body (a ProblemDetails says why).</summary>
+    public static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new InvalidOperationException($"{what}: {(int)response.StatusCode} {response.ReasonPhrase} {body}");
+        }
     }
 }

@@ -12,6 +12,12 @@ public interface IScenario
 
     string Description { get; }
 
+    /// <summary>
+    /// AppHost configuration the self-hosted platform needs for this scenario (for example lifted gateway rate limits or
+    /// Postgres fsync), as <c>Section:Key</c> pairs; ignored with --target, whose platform is what it is.
+    /// </summary>
+    IReadOnlyDictionary<string, string> AppHostSettings => new Dictionary<string, string>();
+
     Task<LoadResult> RunAsync(BenchContext context, CancellationToken cancellationToken);
 }
 

@@ -9,6 +9,8 @@ public static class ScenarioCatalog
         new EventsScenario(),
         new ProductPageScenario(),
         new SearchScenario(),
+        new ReservationBurstScenario(compareWithFlashSale: true),
+        new ReservationBurstScenario(compareWithFlashSale: false),
     ];
 
     public static IScenario? Find(string name) =>
