@@ -11,6 +11,9 @@ public static class ScenarioCatalog
         new SearchScenario(),
         new ReservationBurstScenario(compareWithFlashSale: true),
         new ReservationBurstScenario(compareWithFlashSale: false),
+        new GatewayOverheadScenario(),
+        new JourneyScenario(newBuyerEachJourney: true),
+        new JourneyScenario(newBuyerEachJourney: false),
     ];
 
     public static IScenario? Find(string name) =>

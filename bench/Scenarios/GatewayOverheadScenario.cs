@@ -1,0 +1,83 @@
+using AspireShop.Bench.Load;
+
+namespace AspireShop.Bench.Scenarios;
+
+/// <summary>
+/// The product-page load (anonymous GET api/catalog/products/{id} over warm seeded products) straight to the catalog,
+/// then the same through the gateway, back to back in one run: the gateway's cost as the ratio of their RPS (goal ≥ 0.7).
+/// The gateway's rate limits are lifted for the run (they are per IP, and every bench request comes from one), so
+/// what is measured is proxying, JWT-less policy checks and the limiter's bookkeeping, not throttling.
+/// </summary>
+public sealed class GatewayOverheadScenario : IScenario
+{
+    private const int Rotation = 100;
+    private const string Lifted = "1000000";
+
+    /// <summary>The gateway's limits lifted for a run (AppHost configuration the AppHost forwards to the gateway).</summary>
+    public static readonly IReadOnlyDictionary<string, string> LiftedRateLimits = new Dictionary<string, string>
+    {
+        ["Gateway:RateLimits:Default:TokensPerSecond"] = Lifted,
+        ["Gateway:RateLimits:Default:Burst"] = Lifted,
+        ["Gateway:RateLimits:Writes:TokensPerSecond"] = Lifted,
+        ["Gateway:RateLimits:Writes:Burst"] = Lifted,
+        ["Gateway:RateLimits:Auth:TokensPerSecond"] = Lifted,
+        ["Gateway:RateLimits:Auth:Burst"] = Lifted,
+    };
+
+    public const string LiftedRateLimitsText = "Default, Writes and Auth lifted to 1000000 tokens/s, burst 1000000 (defaults 100/200, 5/20, 10/30)";
+
+    public string Name => "gateway-overhead";
+
+    public string Description => $"GET api/catalog/products/{{id}} over {Rotation} warm products direct vs through the gateway, ratio gateway/direct RPS (goal ≥ 0.7; self-hosted only)";
+
+    public IReadOnlyDictionary<string, string> AppHostSettings => LiftedRateLimits;
+
+    public async Task<LoadResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var platform = context.Platform
+            ?? throw new InvalidOperationException("gateway-overhead needs the self-hosted platform: with --target the catalog itself is not reachable.");
+        var direct = context.CreateClient("catalog");
+        var gateway = context.CreateClient("gateway");
+
+        await DemoCatalog.SeedAsync(direct, context.Identity, cancellationToken);
+        var products = await DemoCatalog.ProductsAsync(direct, Rotation, cancellationToken);
+        // The seed's change events keep Search and Inventory busy for a while; the two loads must see the same machine.
+        var search = context.CreateClient("search");
+        await DemoCatalog.WaitForSearchTotalAsync(search, DemoCatalog.SeededProducts, TimeSpan.FromMinutes(5), cancellationToken);
+        await DemoCatalog.WaitUntilSearchSettledAsync(search, TimeSpan.FromMinutes(5), cancellationToken);
+        foreach (var (id, _) in products)
+        {
+            foreach (var client in new[] { direct, gateway })
+            {
+                using var warm = await client.GetAsync($"api/catalog/products/{id}", cancellationToken);
+                await DemoCatalog.EnsureSuccessAsync(warm, $"Product page {id} via {client.BaseAddress}", cancellationToken);
+            }
+        }
+
+        Step page = async (client, ct) =>
+        {
+            var (id, _) = products[Random.Shared.Next(products.Count)];
+            using var response = await client.GetAsync($"api/catalog/products/{id}", ct);
+            return response.IsSuccessStatusCode;
+        };
+
+        var directResult = await context.RunLoadAsync($"{Name}:direct", direct, page, cancellationToken);
+        Console.WriteLine(directResult.Summary("direct to catalog"));
+        var gatewayResult = await context.RunLoadAsync($"{Name}:gateway", gateway, page, cancellationToken);
+        Console.WriteLine(gatewayResult.Summary("through the gateway"));
+
+        var ratio = directResult.Rps > 0 ? gatewayResult.Rps / directResult.Rps : 0;
+        context.Metrics["products_in_rotation"] = products.Count;
+        context.Metrics["order"] = "direct, then gateway (each with its own warm-up)";
+        context.Metrics["direct"] = directResult.ToJson();
+        context.Metrics["gateway"] = gatewayResult.ToJson();
+        context.Metrics["gateway_rate_limits"] = LiftedRateLimitsText;
+        context.Metrics["ratio_gateway_to_direct_rps"] = Math.Round(ratio, 3);
+        context.Metrics["added_p50_ms"] = Math.Round(gatewayResult.P50Ms - directResult.P50Ms, 2);
+        context.Metrics["added_p99_ms"] = Math.Round(gatewayResult.P99Ms - directResult.P99Ms, 2);
+        context.Metrics["goal_ratio"] = 0.7;
+        context.Metrics["goal_met"] = ratio >= 0.7;
+        Console.WriteLine($"ratio gateway/direct {ratio:0.000}");
+        return gatewayResult;
+    }
+}
