@@ -28,7 +28,11 @@ public static class BenchRun
             }
 
             var startedAt = DateTimeOffset.UtcNow;
+            var loadBefore = LoadAverage();
             var result = await options.Scenario.RunAsync(context, cancellationToken);
+            // The 1-minute load average of the whole machine before and after the scenario, platform included: far above
+            // the core count before the load starts means other work was sharing the box.
+            context.Metrics["machine_load_1m"] = $"{loadBefore} before, {LoadAverage()} after ({Environment.ProcessorCount} cores)";
 
             var target = options.Target?.ToString() ?? "self-hosted native";
             var report = new BenchReport(options.Scenario.Name, result, options.Load, target, startedAt, context.Metrics);
@@ -45,6 +49,18 @@ public static class BenchRun
         {
             Console.Error.WriteLine($"bench: {options.Scenario.Name} failed: {ex.GetType().Name}: {ex.Message}");
             return Failed;
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "unknown";
         }
     }
 

@@ -15,6 +15,30 @@ public sealed record LoadResult(
     /// <summary>Successful requests per second, so a load that fails fast cannot look fast.</summary>
     public double Rps => Duration > TimeSpan.Zero ? (Requests - Errors) / Duration.TotalSeconds : 0;
 
+    /// <summary>Every successful request's latency in Stopwatch ticks, so loads can be <see cref="Combine"/>d exactly.</summary>
+    public IReadOnlyList<long> LatencyTicks { get; init; } = [];
+
+    /// <summary>Several measured windows as one (e.g. rounds of an A/B/B/A comparison): summed counts and time, pooled latencies.</summary>
+    public static LoadResult Combine(IReadOnlyCollection<LoadResult> parts)
+    {
+        var percentiles = new Percentiles(parts.Select(part => part.LatencyTicks));
+        var errorKinds = parts.SelectMany(part => part.ErrorKinds)
+            .GroupBy(pair => pair.Key, pair => pair.Value)
+            .OrderBy(group => group.Key, StringComparer.Ordinal)
+            .ToDictionary(group => group.Key, group => group.Sum());
+        return new LoadResult(
+            parts.Sum(part => part.Requests),
+            parts.Sum(part => part.Errors),
+            TimeSpan.FromTicks(parts.Sum(part => part.Duration.Ticks)),
+            percentiles.Milliseconds(0.50),
+            percentiles.Milliseconds(0.95),
+            percentiles.Milliseconds(0.99),
+            errorKinds)
+        {
+            LatencyTicks = parts.SelectMany(part => part.LatencyTicks).ToArray(),
+        };
+    }
+
     /// <summary>The figures of a load that does not head the report, for a scenario's metrics.</summary>
     public JsonObject ToJson() => new()
     {

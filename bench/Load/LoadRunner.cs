@@ -51,7 +51,10 @@ public sealed class LoadRunner(HttpClient client, LoadOptions options, string la
             latencies.Milliseconds(0.50),
             latencies.Milliseconds(0.95),
             latencies.Milliseconds(0.99),
-            errorKinds);
+            errorKinds)
+        {
+            LatencyTicks = workers.SelectMany(worker => worker.Latencies).ToArray(),
+        };
     }
 
     private void ReportFirstError(string kind, Exception exception)

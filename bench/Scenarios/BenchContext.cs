@@ -64,9 +64,9 @@ public sealed class BenchContext : IDisposable
     public Task<LoadResult> RunLoadAsync(string label, Step step, CancellationToken cancellationToken) =>
         new LoadRunner(Client, Options, label).RunAsync(step, cancellationToken);
 
-    /// <summary>The same, with another client (another resource) handed to the step.</summary>
-    public Task<LoadResult> RunLoadAsync(string label, HttpClient client, Step step, CancellationToken cancellationToken) =>
-        new LoadRunner(client, Options, label).RunAsync(step, cancellationToken);
+    /// <summary>The same, with another client (another resource) handed to the step, and optionally other timings.</summary>
+    public Task<LoadResult> RunLoadAsync(string label, HttpClient client, Step step, CancellationToken cancellationToken, LoadOptions? options = null) =>
+        new LoadRunner(client, options ?? Options, label).RunAsync(step, cancellationToken);
 
     public void Dispose()
     {
