@@ -1,4 +1,5 @@
 using AspireShop.Bench.Load;
+using AspireShop.Bench.Platform;
 
 namespace AspireShop.Bench.Scenarios;
 
@@ -67,11 +68,19 @@ public sealed class GatewayOverheadScenario : IScenario
         var half = context.Options with { Duration = context.Options.Duration / 2 };
         var settle = half with { Warmup = TimeSpan.FromSeconds(Math.Min(2, context.Options.Warmup.TotalSeconds)) };
         var rounds = new List<(string Target, LoadResult Result)>();
+        var pids = new[] { "catalog", "gateway" }.ToDictionary(name => name, name => ResourceCpu.Pid(platform, name));
+        var cpu = new Dictionary<string, double>();
         foreach (var (target, client, options) in new[] { ("direct", direct, half), ("gateway", gateway, half), ("gateway", gateway, settle), ("direct", direct, settle) })
         {
+            var cpuInWindow = CpuInWindowAsync(pids, options, cancellationToken);
             var round = await context.RunLoadAsync($"{Name}:{target}", client, page, cancellationToken, options);
             Console.WriteLine(round.Summary($"  {target} round"));
             rounds.Add((target, round));
+            foreach (var (resource, seconds) in await cpuInWindow)
+            {
+                var key = $"{target}:{resource}";
+                cpu[key] = cpu.GetValueOrDefault(key) + seconds;
+            }
         }
 
         var directResult = LoadResult.Combine(rounds.Where(r => r.Target == "direct").Select(r => r.Result).ToList());
@@ -79,6 +88,19 @@ public sealed class GatewayOverheadScenario : IScenario
         Console.WriteLine(directResult.Summary("direct to catalog"));
         Console.WriteLine(gatewayResult.Summary("through the gateway"));
 
+        // CPU per successful request in the measured windows: what each hop costs on this box (null-safe: best effort).
+        var cpuPerRequest = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, seconds) in cpu)
+        {
+            var succeeded = key.StartsWith("direct", StringComparison.Ordinal) ? directResult.Requests - directResult.Errors : gatewayResult.Requests - gatewayResult.Errors;
+            if (succeeded > 0)
+            {
+                cpuPerRequest[key.Replace(':', '_') + "_ms"] = Math.Round(seconds * 1000 / succeeded, 3);
+            }
+        }
+
+        context.Metrics["cpu_ms_per_request"] = cpuPerRequest;
+        Console.WriteLine($"CPU ms per request: {cpuPerRequest.ToJsonString()}");
         var ratio = directResult.Rps > 0 ? gatewayResult.Rps / directResult.Rps : 0;
         context.Metrics["products_in_rotation"] = products.Count;
         context.Metrics["order"] = "direct, gateway, gateway, direct: half the duration each (first round of each after the full warm-up, second after 2 s)";
@@ -93,5 +115,17 @@ public sealed class GatewayOverheadScenario : IScenario
         context.Metrics["goal_met"] = ratio >= 0.7;
         Console.WriteLine($"ratio gateway/direct {ratio:0.000}");
         return gatewayResult;
+    }
+
+    /// <summary>CPU seconds each resource's process tree used during the load's measured window (after its warm-up).</summary>
+    private static async Task<Dictionary<string, double>> CpuInWindowAsync(Dictionary<string, int?> pids, LoadOptions options, CancellationToken cancellationToken)
+    {
+        await Task.Delay(options.Warmup, cancellationToken);
+        var before = pids.ToDictionary(p => p.Key, p => ResourceCpu.Seconds(p.Value));
+        await Task.Delay(options.Duration, cancellationToken);
+        var after = pids.ToDictionary(p => p.Key, p => ResourceCpu.Seconds(p.Value));
+        return pids.Keys
+            .Where(name => before[name] is not null && after[name] is not null)
+            .ToDictionary(name => name, name => after[name]!.Value - before[name]!.Value);
     }
 }

@@ -109,7 +109,7 @@ public sealed class ReservationBurstScenario(bool compareWithFlashSale) : IScena
         var oversell = hotMetrics["oversell"]!.GetValue<long>() + flashMetrics["oversell"]!.GetValue<long>() + hotSellOut.Oversell + flashSellOut.Oversell;
         context.Metrics["ratio_flash_to_hot_row"] = Math.Round(ratio, 2);
         context.Metrics["oversell"] = oversell;
-        context.Metrics["goal"] = "ratio >= 10 at 0 oversell";
+        context.Metrics["goal"] = "ratio of at least 10 at 0 oversell";
         context.Metrics["goal_met"] = ratio >= 10 && oversell == 0;
         Console.WriteLine($"ratio flash/hot-row {ratio:0.00}x, oversell {oversell}");
         return flash;
