@@ -68,6 +68,8 @@ if (platform.DataDirectory is { } data)
 
 var inventory = builder.AddService<Projects.Inventory_API>("inventory", inventoryDb)
     .WithPlatform(platform)
+    // Every offer Catalog publishes gets a stock row; locally with demo stock so the seeded shop can sell.
+    .WithEnvironment("Inventory__Demo__InitialStock", builder.ExecutionContext.IsRunMode ? "100" : "0")
     .WithReference(identity)
     .WithDeadLetterReplay(admin);
 
