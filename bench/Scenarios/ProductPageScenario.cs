@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using AspireShop.Bench.Load;
+using AspireShop.Bench.Platform;
 using Confluent.Kafka;
 
 namespace AspireShop.Bench.Scenarios;
@@ -27,6 +28,9 @@ public sealed class ProductPageScenario : SingleLoadScenario
             await DemoCatalog.WaitForSearchTotalAsync(search, DemoCatalog.SeededProducts, TimeSpan.FromMinutes(5), cancellationToken);
             await DemoCatalog.WaitUntilSearchSettledAsync(search, TimeSpan.FromMinutes(5), cancellationToken);
             await PublishAvailabilityAsync(context, await platform.GetConnectionStringAsync("kafka-bootstrap"), cancellationToken);
+            // The seed's demo stock (one availability event per offer) keeps Search and Catalog busy after the index settled.
+            var quiet = await MachineQuiet.WaitAsync(maxBusyShare: 0.25, TimeSpan.FromMinutes(6), cancellationToken);
+            context.Metrics["waited_for_quiet_s"] = Math.Round(quiet.TotalSeconds, 1);
         }
 
         foreach (var (id, _) in _products)
