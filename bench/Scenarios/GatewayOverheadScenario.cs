@@ -46,6 +46,9 @@ public sealed class GatewayOverheadScenario : IScenario
         var search = context.CreateClient("search");
         await DemoCatalog.WaitForSearchTotalAsync(search, DemoCatalog.SeededProducts, TimeSpan.FromMinutes(5), cancellationToken);
         await DemoCatalog.WaitUntilSearchSettledAsync(search, TimeSpan.FromMinutes(5), cancellationToken);
+        // Demo stock events keep Search and Catalog busy after the index settled; both loads must see the same idle box.
+        var quiet = await MachineQuiet.WaitAsync(maxBusyShare: 0.25, TimeSpan.FromMinutes(6), cancellationToken);
+        context.Metrics["waited_for_quiet_s"] = Math.Round(quiet.TotalSeconds, 1);
         foreach (var (id, _) in products)
         {
             foreach (var client in new[] { direct, gateway })
