@@ -24,9 +24,8 @@ public static class Extensions
             .Validate(o => o.HoldTtl >= TimeSpan.FromSeconds(1) && o.HoldTtl <= TimeSpan.FromHours(24), "Cart:HoldTtl must be between 00:00:01 and 1.00:00:00.")
             .Validate(o => o.IdleExpiry > TimeSpan.Zero, "Cart:IdleExpiry must be positive.")
             .ValidateOnStart();
-        builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
+        builder.Services.AddBadRequestProblems();
         builder.Services.AddExceptionHandler<DependencyUnavailableProblemHandler>();
-        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
         builder.Services.AddSingleton<CartStore>();
         builder.Services.AddScoped<CartService>();

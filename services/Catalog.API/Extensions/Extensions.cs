@@ -33,8 +33,7 @@ public static class Extensions
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(CatalogMetrics.MeterName));
 
         builder.AddDefaultAuthentication();
-        builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
-        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddBadRequestProblems();
 
         builder.AddProductCache();
         builder.AddAvailability();

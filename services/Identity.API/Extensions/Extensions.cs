@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Http;
 using AspireShop.Identity.API.Apis;
 using AspireShop.Identity.API.Data;
 using AspireShop.Identity.API.Domain;
@@ -23,8 +24,7 @@ public static class Extensions
         builder.AddIdentityDatabase();
         builder.Services.AddIdentityStores();
 
-        builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
-        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddBadRequestProblems();
         builder.Services.AddAntiforgery();
 
         builder.AddTokenServer();

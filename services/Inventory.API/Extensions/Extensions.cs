@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Http;
 using AspireShop.Inventory.API.Apis;
 using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Events;
@@ -23,8 +24,7 @@ public static class Extensions
         builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
 
         builder.AddDefaultAuthentication();
-        builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
-        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddBadRequestProblems();
 
         builder.Services.AddSingleton<RedisKeys>();
         builder.Services.AddSingleton<ReservationMirror>();

@@ -1,12 +1,16 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace AspireShop.Cart.API.Apis;
+namespace AspireShop.ServiceDefaults.Http;
 
 /// <summary>
 /// Turns request-binding failures (a body that is not the expected JSON shape, such as a quantity that is not a
-/// number) into 400 ProblemDetails that name the field, instead of an empty 400. Needs <c>RouteHandlerOptions.ThrowOnBadRequest</c>.
+/// number, or a route or query value of the wrong type) into 400 ProblemDetails that name the field, instead of an
+/// empty 400.
 /// </summary>
 internal sealed class BadRequestProblemHandler(IProblemDetailsService problemDetails) : IExceptionHandler
 {
@@ -28,7 +32,7 @@ internal sealed class BadRequestProblemHandler(IProblemDetailsService problemDet
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
-    // "$.quantity" → "quantity"; "$" is the body itself.
+    // "$.variants[0].attributes.color" → "variants[0].attributes.color"; "$" is the body itself.
     private static string FieldName(string path) => path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
 
     private static string Describe(JsonException json)
@@ -36,5 +40,15 @@ internal sealed class BadRequestProblemHandler(IProblemDetailsService problemDet
         var message = json.Message;
         var detail = message.IndexOf(" Path: ", StringComparison.Ordinal);
         return detail > 0 ? message[..detail] : message;
+    }
+}
+
+public static class BadRequestProblemExtensions
+{
+    /// <summary>Minimal-API binding failures become 400 ProblemDetails naming the field (never an empty 400 or a 500).</summary>
+    public static IServiceCollection AddBadRequestProblems(this IServiceCollection services)
+    {
+        services.AddExceptionHandler<BadRequestProblemHandler>();
+        return services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
     }
 }
