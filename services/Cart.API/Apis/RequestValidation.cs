@@ -1,28 +1,12 @@
+using AspireShop.ServiceDefaults.Http;
 using AspireShop.Cart.API.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AspireShop.Cart.API.Apis;
 
 /// <summary>Collects field errors (camelCase names) so a handler validates everything before it calls anyone.</summary>
-public sealed class RequestValidation
+public sealed class RequestValidation : FieldErrors
 {
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
-
-    public bool IsValid => _errors.Count == 0;
-
-    public void Add(string field, string message)
-    {
-        if (!_errors.TryGetValue(field, out var messages))
-        {
-            _errors[field] = messages = [];
-        }
-
-        messages.Add(message);
-    }
-
-    public ValidationProblem ToProblem(string title = "The request is invalid.") =>
-        TypedResults.ValidationProblem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), title: title);
-
     public Guid Id(string field, Guid? value)
     {
         if (value is not { } id)

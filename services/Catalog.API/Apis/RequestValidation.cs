@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Http;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -7,7 +8,7 @@ namespace AspireShop.Catalog.API.Apis;
 /// Collects field errors (camelCase paths such as <c>variants[1].code</c>) and returns cleaned values, so a handler
 /// validates everything first and writes nothing unless all of it is valid.
 /// </summary>
-public sealed partial class RequestValidation
+public sealed partial class RequestValidation : FieldErrors
 {
     public const int MaxTitleLength = 200;
     public const int MaxNameLength = 100;
@@ -22,23 +23,6 @@ public sealed partial class RequestValidation
 
     // numeric(12,2)
     public const decimal MaxPrice = 9_999_999_999.99m;
-
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
-
-    public bool IsValid => _errors.Count == 0;
-
-    public void Add(string field, string message)
-    {
-        if (!_errors.TryGetValue(field, out var messages))
-        {
-            _errors[field] = messages = [];
-        }
-
-        messages.Add(message);
-    }
-
-    public ValidationProblem ToProblem() =>
-        TypedResults.ValidationProblem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), title: "The request is invalid.");
 
     public string Text(string field, string? value, int maxLength, bool required = true)
     {

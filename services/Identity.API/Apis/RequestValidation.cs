@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Http;
 using System.Text.RegularExpressions;
 using AspireShop.Identity.API.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,7 +9,7 @@ namespace AspireShop.Identity.API.Apis;
 /// Collects field errors (camelCase names of the request body) and returns cleaned values, so a handler validates
 /// everything first and writes nothing unless all of it is valid.
 /// </summary>
-public sealed partial class RequestValidation
+public sealed partial class RequestValidation : FieldErrors
 {
     public const int MaxEmailLength = 254;
     public const int MinPasswordLength = 8;
@@ -16,23 +17,6 @@ public sealed partial class RequestValidation
     // PBKDF2 hashes any length, but a megabyte password per request is a cheap way to burn CPU.
     public const int MaxPasswordLength = 128;
     public const int MaxNameLength = 100;
-
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
-
-    public bool IsValid => _errors.Count == 0;
-
-    public void Add(string field, string message)
-    {
-        if (!_errors.TryGetValue(field, out var messages))
-        {
-            _errors[field] = messages = [];
-        }
-
-        messages.Add(message);
-    }
-
-    public ValidationProblem ToProblem() =>
-        TypedResults.ValidationProblem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), title: "The request is invalid.");
 
     public string Email(string field, string? email)
     {

@@ -1,3 +1,4 @@
+using AspireShop.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AspireShop.Inventory.API.Apis;
@@ -6,28 +7,11 @@ namespace AspireShop.Inventory.API.Apis;
 /// Collects field errors (camelCase names) and returns cleaned values, so a handler validates everything first and
 /// writes nothing unless all of it is valid.
 /// </summary>
-public sealed class RequestValidation
+public sealed class RequestValidation : FieldErrors
 {
     public const int MaxStock = 10_000_000;
     public const int MaxReasonLength = 200;
     public const int MaxIdempotencyKeyLength = 200;
-
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
-
-    public bool IsValid => _errors.Count == 0;
-
-    public void Add(string field, string message)
-    {
-        if (!_errors.TryGetValue(field, out var messages))
-        {
-            _errors[field] = messages = [];
-        }
-
-        messages.Add(message);
-    }
-
-    public ValidationProblem ToProblem() =>
-        TypedResults.ValidationProblem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), title: "The request is invalid.");
 
     public Guid Id(string field, Guid? value)
     {
