@@ -159,10 +159,14 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
             new ProductSpec("Drift jacket", "Heavy parka", "Contoso", token, null,
                 [new VariantSpec(Color("blue"), new OfferSpec(200m)), new VariantSpec(Color("black"), new OfferSpec(210m))]),
             new ProductSpec("Ember jacket", "Not on sale yet", "Fabrikam", token));
-        // Products, SKUs and offers arrive on three topics: wait until the last of them is in, not just the products.
+        // Products, SKUs and offers arrive on three topics: wait until every SKU (6 product-colour pairs) and every
+        // offer (each product's full price range) is in, not just one per colour.
+        (decimal?, decimal?)[] ranges = [(120m, 125m), (80m, 80m), (45.50m, 45.50m), (200m, 210m), (null, null)];
         var all = await Host.UntilAsync(
             $"category={token}",
-            r => r.Total == 5 && r.Items.Count(i => i.MinPrice is not null) == 4 && Colors(r).Count() == 4 && r.Items.Any(i => i.MaxPrice == 210m));
+            r => r.Total == 5
+                && r.Items.OrderBy(i => i.Title, StringComparer.Ordinal).Select(i => (i.MinPrice, i.MaxPrice)).SequenceEqual(ranges)
+                && r.Facets.Attributes.GetValueOrDefault("color")?.Sum(c => c.Count) == 6);
 
         Assert.Equal([("Fabrikam", 2L), ("Northwind", 2L), ("Contoso", 1L)], all.Facets.Brand.Select(f => (f.Value, f.Count)));
         Assert.Equal([(token, 5L)], all.Facets.Category.Select(f => (f.Value, f.Count)));
