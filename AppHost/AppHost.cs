@@ -50,6 +50,7 @@ var catalog = builder.AddService<Projects.Catalog_API>("catalog", catalogDb)
 
 var search = builder.AddProject<Projects.Search_API>("search", launchProfileName: null)
     .WithServiceHttpEndpoint()
+    .WithGatewayHttp2Endpoint()
     .WithPlatform(platform, searchDb)
     .WithReference(identity)
     // The snapshot for a rebuild is read from the catalog's tables, as Debezium's snapshot would.
@@ -75,6 +76,7 @@ var inventory = builder.AddService<Projects.Inventory_API>("inventory", inventor
 
 var cart = builder.AddProject<Projects.Cart_API>("cart", launchProfileName: null)
     .WithServiceHttpEndpoint()
+    .WithGatewayHttp2Endpoint()
     .WithHttpHealthCheck("/health")
     .WithReference(platform.Redis, PlatformInfrastructure.RedisConnectionName).WaitFor(platform.Redis)
     .WithReference(catalog)

@@ -7,12 +7,41 @@ namespace AspireShop.AppHost.Infrastructure;
 
 public static class ServiceResourceExtensions
 {
+    /// <summary>The gateway's way in to a service: cleartext HTTP/2 (prior knowledge), next to the HTTP/1.1 endpoint.</summary>
+    public const string H2cEndpointName = "h2c";
+
     /// <summary>
     /// The service's HTTP endpoint on a port DCP allocates, without DCP's proxy in front: measured on this box, the
     /// proxy cost a third of a warm product page's throughput and sits on every service-to-service hop.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithServiceHttpEndpoint(this IResourceBuilder<ProjectResource> service) =>
         service.WithHttpEndpoint(isProxied: false);
+
+    /// <summary>
+    /// A second, HTTP/2-only endpoint the gateway proxies to when run locally: multiplexing the gateway's requests on a
+    /// few connections halved both hops' CPU per request here (Kestrel cannot offer h2c and HTTP/1.1 on one cleartext
+    /// port). Deployed, Container Apps' ingress sits on that hop instead, so publish mode keeps the one endpoint.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithGatewayHttp2Endpoint(this IResourceBuilder<ProjectResource> service)
+    {
+        if (!service.ApplicationBuilder.ExecutionContext.IsRunMode)
+        {
+            return service;
+        }
+
+        service.WithHttpEndpoint(name: H2cEndpointName, isProxied: false);
+        var http = service.GetEndpoint("http");
+        var h2c = service.GetEndpoint(H2cEndpointName);
+        return service.WithEnvironment(context =>
+        {
+            // Kestrel's endpoint configuration replaces ASPNETCORE_URLS (and warns when both are set), so both endpoints
+            // are declared there and the URL list goes.
+            context.EnvironmentVariables.Remove("ASPNETCORE_URLS");
+            context.EnvironmentVariables["Kestrel__Endpoints__http__Url"] = http;
+            context.EnvironmentVariables["Kestrel__Endpoints__h2c__Url"] = h2c;
+            context.EnvironmentVariables["Kestrel__Endpoints__h2c__Protocols"] = "Http2";
+        });
+    }
 
     /// <summary>
     /// A service that owns a database: a <c>&lt;name&gt;-migrations</c> step (the same project with the <c>migrate</c>
@@ -29,6 +58,7 @@ public static class ServiceResourceExtensions
 
         return builder.AddProject<TProject>(name, launchProfileName: null)
             .WithServiceHttpEndpoint()
+            .WithGatewayHttp2Endpoint()
             .WithReference(database).WaitFor(database)
             .WaitForCompletion(migrations);
     }

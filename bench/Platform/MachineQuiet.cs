@@ -34,7 +34,7 @@ public static class MachineQuiet
     }
 
     // First line of /proc/stat: cpu user nice system idle iowait irq softirq steal ...
-    private static (long Busy, long Total) Read()
+    internal static (long Busy, long Total) Read()
     {
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
         var idle = fields[3] + fields[4];

@@ -24,6 +24,17 @@ public static class ResourceCpu
         return property?.Value is { } value && int.TryParse(value.ToString(), out var pid) ? pid : null;
     }
 
+    /// <summary>Busy CPU seconds of the whole machine so far, every core summed (from /proc/stat).</summary>
+    public static double? MachineSeconds() =>
+        OperatingSystem.IsLinux() ? MachineQuiet.Read().Busy / TicksPerSecond : null;
+
+    /// <summary>Seconds of CPU used so far by this process alone (the load generator, with the in-process AppHost).</summary>
+    public static double? OwnSeconds()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
     /// <summary>Seconds of CPU used so far by <paramref name="pid"/> and its descendants.</summary>
     public static double? Seconds(int? pid)
     {

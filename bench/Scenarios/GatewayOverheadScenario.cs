@@ -124,11 +124,20 @@ public sealed class GatewayOverheadScenario : IScenario
     private static async Task<Dictionary<string, double>> CpuInWindowAsync(Dictionary<string, int?> pids, LoadOptions options, CancellationToken cancellationToken)
     {
         await Task.Delay(options.Warmup, cancellationToken);
-        var before = pids.ToDictionary(p => p.Key, p => ResourceCpu.Seconds(p.Value));
+        var before = Sample(pids);
         await Task.Delay(options.Duration, cancellationToken);
-        var after = pids.ToDictionary(p => p.Key, p => ResourceCpu.Seconds(p.Value));
-        return pids.Keys
+        var after = Sample(pids);
+        return before.Keys
             .Where(name => before[name] is not null && after[name] is not null)
             .ToDictionary(name => name, name => after[name]!.Value - before[name]!.Value);
+    }
+
+    /// <summary>Each resource's tree, the bench process (load generator and in-process AppHost) and the whole machine.</summary>
+    private static Dictionary<string, double?> Sample(Dictionary<string, int?> pids)
+    {
+        var sample = pids.ToDictionary(p => p.Key, p => ResourceCpu.Seconds(p.Value));
+        sample["bench"] = ResourceCpu.OwnSeconds();
+        sample["machine"] = ResourceCpu.MachineSeconds();
+        return sample;
     }
 }

@@ -30,6 +30,8 @@ public sealed class ManifestTests
             Assert.StartsWith("container.", TypeOf("debezium"), StringComparison.Ordinal);
             Assert.Equal("value.v0", TypeOf("catalogdb"));
             Assert.Contains("wal_level=logical", resources.GetProperty("postgres").GetRawText(), StringComparison.Ordinal);
+            // The gateway's h2c side door is a local optimisation; deployed, each service has its one ingress endpoint.
+            Assert.Equal(["http"], resources.GetProperty("catalog").GetProperty("bindings").EnumerateObject().Select(b => b.Name));
 
             // Every service project under services/ is deployed, and nothing from infrastructure/ (dev stand-ins) is.
             var projects = resources.EnumerateObject()

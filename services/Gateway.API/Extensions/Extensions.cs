@@ -18,7 +18,7 @@ public static class Extensions
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = maxBody);
 
         builder.Services.AddReverseProxy()
-            .LoadFromMemory(GatewayRoutes.Routes, GatewayRoutes.Clusters)
+            .LoadFromMemory(GatewayRoutes.Routes, GatewayRoutes.Clusters(builder.Configuration))
             .AddServiceDiscoveryDestinationResolver();
     }
 
