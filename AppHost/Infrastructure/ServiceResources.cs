@@ -19,8 +19,9 @@ public static class ServiceResourceExtensions
 
     /// <summary>
     /// A second, HTTP/2-only endpoint the gateway proxies to when run locally: multiplexing the gateway's requests on a
-    /// few connections halved both hops' CPU per request here (Kestrel cannot offer h2c and HTTP/1.1 on one cleartext
-    /// port). Deployed, Container Apps' ingress sits on that hop instead, so publish mode keeps the one endpoint.
+    /// few connections lets both ends batch socket writes (measured: gateway CPU per request −8 % with the real catalog,
+    /// −20 % on a trivial backend). Kestrel cannot offer h2c and HTTP/1.1 on one cleartext port. Deployed, Container
+    /// Apps' ingress sits on that hop instead, so publish mode keeps the one endpoint.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithGatewayHttp2Endpoint(this IResourceBuilder<ProjectResource> service)
     {

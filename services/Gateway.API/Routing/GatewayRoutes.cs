@@ -52,8 +52,8 @@ public static class GatewayRoutes
 
     /// <summary>
     /// One cluster per service, resolved by service discovery. Where the service offers an <c>h2c</c> endpoint the
-    /// gateway speaks HTTP/2 to it: requests from many clients share a few multiplexed connections, which halved the
-    /// CPU both hops spend per request on this box. Otherwise (deployed behind Container Apps' ingress) HTTP/1.1.
+    /// gateway speaks HTTP/2 to it: requests from many clients share a few multiplexed connections, so both ends batch
+    /// their socket writes. Otherwise (deployed behind Container Apps' ingress) HTTP/1.1.
     /// </summary>
     public static IReadOnlyList<ClusterConfig> Clusters(IConfiguration configuration) => Services
         .Select(service =>
