@@ -1,11 +1,16 @@
 namespace AspireShop.BuildingBlocks.Messaging;
 
-/// <summary>How one consumer group reads, retries and gives up ("good citizen" workers: backoff, jitter, bulkhead).</summary>
+/// <summary>
+/// How one consumer group reads, retries and gives up ("good citizen" workers: backoff, jitter, bulkhead). Every
+/// service configures its groups the same way: defaults from the registration, then
+/// <c>Messaging:Consumers:&lt;default group id&gt;</c> (GroupId, Topics, MaxAttempts, MaxConcurrency, backoffs, DeadLetterTopic).
+/// </summary>
 public sealed class ConsumerOptions
 {
-    public required string GroupId { get; init; }
+    public string GroupId { get; set; } = "";
 
-    public required IReadOnlyList<string> Topics { get; init; }
+    /// <summary>Set from the registration or the section's <c>Topics</c> array (not bound: binding appends to a list).</summary>
+    public IReadOnlyList<string> Topics { get; internal set; } = [];
 
     /// <summary>Attempts per message before it goes to the dead-letter topic.</summary>
     public int MaxAttempts { get; set; } = 5;

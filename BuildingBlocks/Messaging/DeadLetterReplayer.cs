@@ -18,9 +18,9 @@ public interface IDeadLetterReplayer
     Task<ReplayResult> ReplayAsync(CancellationToken cancellationToken);
 }
 
-public sealed class DeadLetterReplayer<THandler>(ConsumerRegistration<THandler> registration, KafkaClientFactory kafka, IServiceScopeFactory scopes)
+internal sealed class DeadLetterReplayer<THandler>(ConsumerRegistration<THandler> registration, KafkaClientFactory kafka, IServiceScopeFactory scopes)
     : IDeadLetterReplayer
-    where THandler : class, IMessageHandler
+    where THandler : class, IMessageDispatcher
 {
     private readonly ConsumerOptions _options = registration.Options;
 
@@ -61,7 +61,7 @@ public sealed class DeadLetterReplayer<THandler>(ConsumerRegistration<THandler> 
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<THandler>().HandleAsync(DeadLetter.ToOriginal(result), cancellationToken);
+                    await scope.ServiceProvider.GetRequiredService<THandler>().DispatchAsync(DeadLetter.ToOriginal(result), cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -14,12 +14,12 @@ namespace AspireShop.BuildingBlocks.Messaging;
 /// with backoff and full jitter, a message that keeps failing goes to the dead-letter topic, and an offset is committed
 /// only after its message was handled or dead-lettered, so nothing is lost on a crash (only redelivered).
 /// </summary>
-public sealed partial class KafkaConsumerHost<THandler>(
+internal sealed partial class KafkaConsumerHost<THandler>(
     ConsumerRegistration<THandler> registration,
     KafkaClientFactory kafka,
     IServiceScopeFactory scopes,
     ILogger<KafkaConsumerHost<THandler>> logger) : BackgroundService
-    where THandler : class, IMessageHandler
+    where THandler : class, IMessageDispatcher
 {
     private static readonly Meter Meter = new(KafkaTelemetry.MeterName);
     private static readonly Counter<long> Handled = Meter.CreateCounter<long>("aspireshop.consumer.handled");
@@ -164,14 +164,14 @@ public sealed partial class KafkaConsumerHost<THandler>(
                 using var activity = KafkaTelemetry.StartConsumeActivity(result, _options.GroupId);
                 await using var scope = scopes.CreateAsyncScope();
                 var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-                await handler.HandleAsync(ReceivedMessage.From(result, attempt), stopping);
+                await handler.DispatchAsync(ReceivedMessage.From(result, attempt), stopping);
                 Handled.Add(1, new KeyValuePair<string, object?>("group", _options.GroupId));
                 return;
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
             {
                 Failed.Add(1, new KeyValuePair<string, object?>("group", _options.GroupId));
-                if (attempt >= _options.MaxAttempts)
+                if (ex is PoisonMessageException || attempt >= _options.MaxAttempts)
                 {
                     await DeadLetterAsync(result, ex, attempt, stopping);
                     return;
@@ -191,7 +191,7 @@ public sealed partial class KafkaConsumerHost<THandler>(
     private async Task DeadLetterAsync(ConsumeResult<string?, string?> result, Exception error, int attempts, CancellationToken stopping)
     {
         var message = DeadLetter.Create(result, error, attempts);
-        await _deadLetters.ProduceAsync(_options.EffectiveDeadLetterTopic, message, stopping);
+        await _deadLetters.ProduceTracedAsync(_options.EffectiveDeadLetterTopic, message, stopping);
         DeadLettered.Add(1, new KeyValuePair<string, object?>("group", _options.GroupId));
         LogDeadLettered(error, _options.GroupId, result.TopicPartitionOffset.ToString(), attempts, _options.EffectiveDeadLetterTopic);
     }
@@ -276,6 +276,6 @@ public sealed partial class KafkaConsumerHost<THandler>(
     private partial void LogCommitFailed(Exception error, string group);
 }
 
-/// <summary>The options of one handler's consumer group, registered by <see cref="MessagingExtensions.AddKafkaConsumer{THandler}"/>.</summary>
-public sealed record ConsumerRegistration<THandler>(ConsumerOptions Options)
-    where THandler : class, IMessageHandler;
+/// <summary>The options of one handler's consumer group, registered by <see cref="MessagingExtensions"/>.</summary>
+internal sealed record ConsumerRegistration<THandler>(ConsumerOptions Options)
+    where THandler : class, IMessageDispatcher;

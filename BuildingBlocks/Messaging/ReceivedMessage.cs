@@ -48,12 +48,3 @@ public sealed record ReceivedMessage(
         return values;
     }
 }
-
-/// <summary>
-/// Handles messages of one consumer group. Make it idempotent: record <see cref="ReceivedMessage.MessageId"/> in the
-/// inbox inside the transaction that applies the side effects, and skip when it is already there.
-/// </summary>
-public interface IMessageHandler
-{
-    Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken);
-}

@@ -8,8 +8,8 @@ namespace Microsoft.Extensions.Hosting;
 public static class KafkaExtensions
 {
     /// <summary>
-    /// Registers <see cref="KafkaClientFactory"/>, a shared idempotent <c>IProducer&lt;string, string&gt;</c> and a
-    /// metadata health check, all from <c>ConnectionStrings:{connectionName}</c>.
+    /// Registers <see cref="KafkaClientFactory"/> and a metadata health check from <c>ConnectionStrings:{connectionName}</c>.
+    /// No shared producer: services publish through their outbox, never to the broker directly.
     /// </summary>
     public static TBuilder AddKafkaClients<TBuilder>(this TBuilder builder, string connectionName = "kafka")
         where TBuilder : IHostApplicationBuilder
@@ -22,7 +22,6 @@ public static class KafkaExtensions
         }
 
         builder.Services.AddSingleton(sp => new KafkaClientFactory(bootstrap, sp.GetRequiredService<IConfiguration>()));
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<KafkaClientFactory>().CreateProducer<string, string>());
         builder.Services.AddSingleton<KafkaHealthCheck>();
         builder.Services.AddHealthChecks().AddCheck<KafkaHealthCheck>(connectionName, tags: ["ready"]);
         return builder;

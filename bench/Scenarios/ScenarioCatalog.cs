@@ -5,7 +5,6 @@ public static class ScenarioCatalog
 {
     public static IReadOnlyList<IScenario> All { get; } =
     [
-        new PingScenario(),
         new EventsScenario(),
         new ProductPageScenario(),
         new SearchScenario(),

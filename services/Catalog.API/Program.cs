@@ -18,7 +18,6 @@ app.MapDefaultEndpoints();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapPingApi();
 app.MapProductsApi();
 app.MapOffersApi();
 app.MapCatalogAdminApi();

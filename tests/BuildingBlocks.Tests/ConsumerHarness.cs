@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using AspireShop.BuildingBlocks.Idempotency;
 using AspireShop.BuildingBlocks.Messaging;
 using AspireShop.BuildingBlocks.Outbox;
@@ -40,7 +41,7 @@ public sealed class ConsumerHarness : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.AddKafkaClients();
         builder.Services.AddSingleton(ledger);
-        builder.AddKafkaConsumer<LedgerHandler>(group, [topic], options =>
+        builder.AddEventHandler<LedgerEntry, LedgerHandler>(group, topic, options =>
         {
             options.InitialBackoff = TimeSpan.FromMilliseconds(10);
             options.MaxBackoff = TimeSpan.FromMilliseconds(50);
@@ -63,7 +64,7 @@ public sealed class ConsumerHarness : IAsyncDisposable
                 headers.Add(ReceivedMessage.IdHeader, Encoding.UTF8.GetBytes(id));
             }
 
-            await producer.ProduceAsync(topic, new Message<string, string> { Key = key, Value = value, Headers = headers });
+            await producer.ProduceAsync(topic, new Message<string, string> { Key = key, Value = LedgerEntry.Json(value), Headers = headers });
         }
     }
 
@@ -89,7 +90,7 @@ public sealed class Ledger(string connectionString)
 
     public ConcurrentDictionary<string, ActivityTraceId> TraceIds { get; } = new();
 
-    public Func<ReceivedMessage, bool> ShouldFail { get; set; } = _ => false;
+    public Func<LedgerEntry, ReceivedMessage, bool> ShouldFail { get; set; } = (_, _) => false;
 
     public TimeSpan Delay { get; set; }
 
@@ -132,11 +133,17 @@ public sealed class Ledger(string connectionString)
     internal void Exit() => Interlocked.Decrement(ref _concurrent);
 }
 
-public sealed class LedgerHandler(Ledger ledger) : IMessageHandler
+/// <summary>The harness' event: what the handler records as its side effect.</summary>
+public sealed record LedgerEntry(string Value)
 {
-    public async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    public static string Json(string value) => JsonSerializer.Serialize(new LedgerEntry(value), OutboxEvent.SerializerOptions);
+}
+
+public sealed class LedgerHandler(Ledger ledger) : IEventHandler<LedgerEntry>
+{
+    public async Task HandleAsync(LedgerEntry entry, ReceivedMessage message, CancellationToken cancellationToken)
     {
-        var value = message.Value ?? "";
+        var value = entry.Value;
         ledger.Enter();
         try
         {
@@ -151,7 +158,7 @@ public sealed class LedgerHandler(Ledger ledger) : IMessageHandler
                 await Task.Delay(ledger.Delay, cancellationToken);
             }
 
-            if (ledger.ShouldFail(message))
+            if (ledger.ShouldFail(entry, message))
             {
                 throw new InvalidOperationException($"cannot handle {value}");
             }

@@ -17,7 +17,7 @@ public sealed class KafkaConsumerHostTests(InfrastructureFixture infrastructure)
         var topic = await infrastructure.CreateTopicAsync("orders", partitions: 3);
         var group = $"poison-{Guid.NewGuid():N}";
         var ledger = await Ledger.CreateAsync(infrastructure);
-        ledger.ShouldFail = m => m.Value == "poison";
+        ledger.ShouldFail = (e, _) => e.Value == "poison";
         await using var harness = await ConsumerHarness.StartAsync(infrastructure, group, topic, ledger, o => o.MaxAttempts = 3);
 
         // One key: one partition, so "after" really means after the poison message.
@@ -30,7 +30,7 @@ public sealed class KafkaConsumerHostTests(InfrastructureFixture infrastructure)
 
         var deadLetter = ConsumeOne(infrastructure.KafkaBootstrapServers, $"dlq.{group}");
         var headers = ReceivedMessage.ReadHeaders(deadLetter.Message.Headers);
-        Assert.Equal("poison", deadLetter.Message.Value);
+        Assert.Equal(LedgerEntry.Json("poison"), deadLetter.Message.Value);
         Assert.Equal("k", deadLetter.Message.Key);
         Assert.Equal("e2", headers[ReceivedMessage.IdHeader]);
         Assert.Equal(topic, headers[DeadLetter.OriginalTopicHeader]);
@@ -38,7 +38,7 @@ public sealed class KafkaConsumerHostTests(InfrastructureFixture infrastructure)
         Assert.Contains("cannot handle poison", headers[DeadLetter.ErrorHeader], StringComparison.Ordinal);
 
         // Once the cause is fixed, the dashboard's replay hands the letter back to the same handler, once.
-        ledger.ShouldFail = _ => false;
+        ledger.ShouldFail = (_, _) => false;
         var replayer = harness.Host.Services.GetServices<IDeadLetterReplayer>().Single();
         var replay = await replayer.ReplayAsync(CancellationToken.None);
         Assert.Equal((1, 0), (replay.Replayed, replay.Failed));
@@ -47,11 +47,36 @@ public sealed class KafkaConsumerHostTests(InfrastructureFixture infrastructure)
     }
 
     [Fact]
+    public async Task PayloadsThatAreNotTheContractAreDeadLetteredAtOnceNeverDropped()
+    {
+        var topic = await infrastructure.CreateTopicAsync("malformed", partitions: 1);
+        var group = $"malformed-{Guid.NewGuid():N}";
+        var ledger = await Ledger.CreateAsync(infrastructure);
+        await using var harness = await ConsumerHarness.StartAsync(infrastructure, group, topic, ledger, o => o.MaxAttempts = 5);
+
+        using (var producer = new ProducerBuilder<string, string?>(new ProducerConfig { BootstrapServers = infrastructure.KafkaBootstrapServers }).Build())
+        {
+            foreach (var value in new[] { null, "not json", "{\"other\":1}", "null" })
+            {
+                await producer.ProduceAsync(topic, new Message<string, string?> { Key = "k", Value = value });
+            }
+        }
+
+        await ConsumerHarness.ProduceAsync(infrastructure.KafkaBootstrapServers, topic, [("k", "after", "e1")]);
+
+        await Poll.UntilAsync(ledger.EffectsAsync, e => e.ContainsKey("after"), Deadline, e => string.Join(",", e.Keys));
+        var letters = ConsumeAll(infrastructure.KafkaBootstrapServers, $"dlq.{group}", 4);
+        Assert.Equal([null, "not json", "{\"other\":1}", "null"], letters.Select(l => l.Message.Value));
+        // Poison is not retried: one attempt each, whatever MaxAttempts allows.
+        Assert.All(letters, l => Assert.Equal("1", ReceivedMessage.ReadHeaders(l.Message.Headers)[DeadLetter.AttemptsHeader]));
+    }
+
+    [Fact]
     public async Task TransientFailuresAreRetriedAndApplyOnce()
     {
         var topic = await infrastructure.CreateTopicAsync("retry", partitions: 1);
         var ledger = await Ledger.CreateAsync(infrastructure);
-        ledger.ShouldFail = m => m.Attempt < 3;
+        ledger.ShouldFail = (_, m) => m.Attempt < 3;
         await using var harness = await ConsumerHarness.StartAsync(infrastructure, $"retry-{Guid.NewGuid():N}", topic, ledger, o => o.MaxAttempts = 5);
 
         await ConsumerHarness.ProduceAsync(infrastructure.KafkaBootstrapServers, topic, [("k", "flaky", "e1")]);
@@ -103,11 +128,11 @@ public sealed class KafkaConsumerHostTests(InfrastructureFixture infrastructure)
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = infrastructure.KafkaBootstrapServers }).Build();
         for (var i = 0; i < 800; i++)
         {
-            producer.Produce(new TopicPartition(topic, new Partition(0)), new Message<string, string> { Key = "slow", Value = $"slow-{i}" });
+            producer.Produce(new TopicPartition(topic, new Partition(0)), new Message<string, string> { Key = "slow", Value = LedgerEntry.Json($"slow-{i}") });
         }
 
         // Right behind the backlog in the client's fetch queue, which hands out partitions in the order it fetched them.
-        await producer.ProduceAsync(new TopicPartition(topic, new Partition(1)), new Message<string, string> { Key = "fast", Value = "fast" });
+        await producer.ProduceAsync(new TopicPartition(topic, new Partition(1)), new Message<string, string> { Key = "fast", Value = LedgerEntry.Json("fast") });
 
         await Poll.UntilAsync(() => Task.FromResult(ledger.Attempts.ContainsKey("fast")), seen => seen, Deadline, _ => "fast never handled");
         var slowDone = ledger.Attempts.Keys.Count(k => k.StartsWith("slow-", StringComparison.Ordinal));
@@ -135,11 +160,35 @@ public sealed class KafkaConsumerHostTests(InfrastructureFixture infrastructure)
             Assert.NotNull(request);
             requestTrace = request.TraceId;
             using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = infrastructure.KafkaBootstrapServers }).Build();
-            await producer.ProduceTracedAsync(topic, new Message<string, string> { Key = "k", Value = "traced" });
+            await producer.ProduceTracedAsync(topic, new Message<string, string> { Key = "k", Value = LedgerEntry.Json("traced") });
         }
 
         await Poll.UntilAsync(() => Task.FromResult(ledger.TraceIds.ContainsKey("traced")), seen => seen, Deadline, _ => "not handled");
         Assert.Equal(requestTrace, ledger.TraceIds["traced"]);
+    }
+
+    private static List<ConsumeResult<string?, string?>> ConsumeAll(string bootstrap, string topic, int count)
+    {
+        using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = $"reader-{Guid.NewGuid():N}",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            SessionTimeoutMs = 3000,
+        }).Build();
+        consumer.Subscribe(topic);
+        var results = new List<ConsumeResult<string?, string?>>();
+        var deadline = DateTime.UtcNow + Deadline;
+        while (results.Count < count && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
+            {
+                results.Add(result);
+            }
+        }
+
+        consumer.Close();
+        return results;
     }
 
     private static ConsumeResult<string?, string?> ConsumeOne(string bootstrap, string topic)

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Events;
+using AspireShop.Inventory.Contracts;
 using AspireShop.Catalog.API.Services;
 using AspireShop.TestKit;
 using Microsoft.AspNetCore.Hosting;
@@ -26,7 +27,6 @@ public sealed class CatalogHost : WebApplicationFactory<CatalogApi::Program>
     public static async Task<CatalogHost> StartAsync(InfrastructureFixture infrastructure)
     {
         await infrastructure.CreateNamedTopicAsync(AvailabilityChanged.Topic);
-        await infrastructure.CreateNamedTopicAsync(PingRecorded.Topic);
         var host = new CatalogHost(new Dictionary<string, string?>
         {
             ["ConnectionStrings:catalogdb"] = await infrastructure.CreateDatabaseAsync("cartcatalog"),
@@ -34,7 +34,7 @@ public sealed class CatalogHost : WebApplicationFactory<CatalogApi::Program>
             ["ConnectionStrings:kafka"] = infrastructure.KafkaBootstrapServers,
             ["Kafka:Consumer:session.timeout.ms"] = "3000",
             ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
-            ["Catalog:ConsumerGroupSuffix"] = $".carttest-{Guid.NewGuid():N}",
+            ["Messaging:Consumers:catalog.availability:GroupId"] = $"catalog.availability.carttest-{Guid.NewGuid():N}",
             ["Catalog:Inventory:BaseAddress"] = $"http://127.0.0.1:{TestPorts.Free()}",
             ["Logging:LogLevel:Default"] = "Warning",
         });

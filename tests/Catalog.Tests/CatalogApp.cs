@@ -3,6 +3,7 @@ extern alias CatalogApi;
 using System.Net.Http.Headers;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Events;
+using AspireShop.Inventory.Contracts;
 using AspireShop.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -14,8 +15,8 @@ namespace AspireShop.Catalog.Tests;
 
 /// <summary>
 /// The catalog service in-process (its real Program) on the fixture's Postgres (a fresh database), Redis and Kafka,
-/// with the database migrated exactly as the <c>migrate</c> step does it. Inventory does not exist yet, so its address
-/// is a local port nobody listens on.
+/// with the database migrated exactly as the <c>migrate</c> step does it. Inventory's address is a local port nobody
+/// listens on: the product page must answer without it.
 /// </summary>
 public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
 {
@@ -33,7 +34,6 @@ public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
     {
         // Exact names the service subscribes to; creating an existing topic again is harmless.
         await infrastructure.CreateNamedTopicAsync(AvailabilityChanged.Topic);
-        await infrastructure.CreateNamedTopicAsync(PingRecorded.Topic);
         var database = await infrastructure.CreateDatabaseAsync("catalog");
 
         var settings = new Dictionary<string, string?>
@@ -44,7 +44,7 @@ public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
             ["Kafka:Consumer:session.timeout.ms"] = "3000",
             ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
             // Every app in this process reads every availability event itself, as a separate catalog deployment would.
-            ["Catalog:ConsumerGroupSuffix"] = $".test-{Guid.NewGuid():N}",
+            ["Messaging:Consumers:catalog.availability:GroupId"] = $"catalog.availability.test-{Guid.NewGuid():N}",
             ["Catalog:Inventory:BaseAddress"] = $"http://127.0.0.1:{TestPorts.Free()}",
             ["Logging:LogLevel:Default"] = "Warning",
         };

@@ -3,6 +3,7 @@ using System.Text.Json;
 using AspireShop.BuildingBlocks.Messaging;
 using AspireShop.BuildingBlocks.Outbox;
 using AspireShop.Catalog.API.Events;
+using AspireShop.Inventory.Contracts;
 using AspireShop.Catalog.API.Services;
 using Confluent.Kafka;
 using StackExchange.Redis;
@@ -32,17 +33,6 @@ public static class Events
                 await producer.ProduceAsync(AvailabilityChanged.Topic, message);
             }
         }
-    }
-
-    public static async Task PublishAsync(string bootstrap, PingRecorded ping)
-    {
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrap }).Build();
-        await producer.ProduceAsync(PingRecorded.Topic, new Message<string, string>
-        {
-            Key = ping.PingId.ToString(),
-            Value = JsonSerializer.Serialize(ping, OutboxEvent.SerializerOptions),
-            Headers = new Headers { { ReceivedMessage.IdHeader, Encoding.UTF8.GetBytes(Guid.NewGuid().ToString()) } },
-        });
     }
 
     public static AvailabilityChanged Availability(Guid skuId, Guid sellerId, int available, long version) =>

@@ -21,26 +21,8 @@ public sealed class MigrationTests(InfrastructureFixture infrastructure) : IClas
         Assert.Equal(0, await MigrateAsync(database));
 
         Assert.Equal(
-            "__EFMigrationsHistory:d,inbox:d,offers:f,outbox:d,ping_events:d,ping_receipts:d,products:f,skus:f",
+            "__EFMigrationsHistory:d,inbox:d,offers:f,outbox:d,products:f,skus:f",
             await SeederTests.QueryAsync(database, Tables));
-    }
-
-    [Fact]
-    public async Task MigrateUpgradesADatabaseThePlaceholderCreated()
-    {
-        var database = await infrastructure.CreateDatabaseAsync("catalog_upgrade");
-        var pingId = Guid.NewGuid();
-        // What the placeholder's CatalogSchema created at start, with a row in it.
-        await SeederTests.QueryAsync(database, OutboxSchema.CreateAll + $"""
-            CREATE TABLE IF NOT EXISTS ping_events (id uuid PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now());
-            CREATE TABLE IF NOT EXISTS ping_receipts (id uuid PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now());
-            INSERT INTO ping_events (id) VALUES ('{pingId}');
-            """);
-
-        Assert.Equal(0, await MigrateAsync(database));
-
-        Assert.Equal(pingId.ToString(), await SeederTests.QueryAsync(database, "SELECT id::text FROM ping_events"));
-        Assert.Contains("products:f", await SeederTests.QueryAsync(database, Tables), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class ProductApiTests(CatalogFixture fixture) : IClassFixture<Cata
         var blue = page.Variants.Single(v => v.Attributes["color"] == "blue");
         var offer = Assert.Single(blue.Offers);
         Assert.Equal((seller.SellerId!.Value, 134.50m, "EUR"), (offer.SellerId, offer.Price, offer.Currency));
-        // Inventory does not exist yet and Redis has no entry: the page still answers, with "unknown".
+        // Inventory is unreachable and Redis has no entry: the page still answers, with "unknown".
         Assert.All(page.Variants.SelectMany(v => v.Offers), o => Assert.Equal(("unknown", (int?)null), (o.Availability.Status, o.Availability.Available)));
 
         Assert.Equal(2L, await App.QueryScalarAsync<long>("SELECT count(*) FROM skus WHERE product_id = $1", created.Id));

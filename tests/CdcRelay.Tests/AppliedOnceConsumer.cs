@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AspireShop.BuildingBlocks.Idempotency;
 using AspireShop.BuildingBlocks.Messaging;
 using AspireShop.BuildingBlocks.Outbox;
@@ -42,7 +43,7 @@ public sealed class AppliedOnceConsumer : IAsyncDisposable
         });
         builder.Services.AddSingleton(new AppliedDatabase(connectionString));
         builder.AddKafkaClients();
-        builder.AddKafkaConsumer<ApplyHandler>($"applied-{Guid.NewGuid():N}", [topic], options => options.MaxConcurrency = 8);
+        builder.AddEventHandler<JsonObject, ApplyHandler>($"applied-{Guid.NewGuid():N}", topic, options => options.MaxConcurrency = 8);
         var host = builder.Build();
         await host.StartAsync();
         return new AppliedOnceConsumer(host, connectionString);
@@ -72,9 +73,10 @@ public sealed class AppliedOnceConsumer : IAsyncDisposable
 
     private sealed record AppliedDatabase(string ConnectionString);
 
-    private sealed class ApplyHandler(AppliedDatabase database) : IMessageHandler
+    // Any outbox payload: what is counted is the event id, not its content.
+    private sealed class ApplyHandler(AppliedDatabase database) : IEventHandler<JsonObject>
     {
-        public async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
+        public async Task HandleAsync(JsonObject payload, ReceivedMessage message, CancellationToken cancellationToken)
         {
             await using var connection = new NpgsqlConnection(database.ConnectionString);
             await connection.OpenAsync(cancellationToken);

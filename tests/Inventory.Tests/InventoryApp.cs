@@ -6,6 +6,7 @@ using System.Text.Json;
 using AspireShop.BuildingBlocks.Outbox;
 using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Events;
+using AspireShop.Inventory.Contracts;
 using AspireShop.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

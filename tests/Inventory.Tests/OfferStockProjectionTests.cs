@@ -24,8 +24,8 @@ public sealed class OfferStockProjectionTests : IAsyncLifetime
             ["ConnectionStrings:kafka"] = _infrastructure.KafkaBootstrapServers,
             ["Kafka:Consumer:session.timeout.ms"] = "3000",
             ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
-            ["Inventory:OfferStock:Topic"] = topic,
-            ["Inventory:OfferStock:ConsumerGroupSuffix"] = $".test-{Guid.NewGuid():N}",
+            ["Messaging:Consumers:inventory.offer-stock:Topics:0"] = topic,
+            ["Messaging:Consumers:inventory.offer-stock:GroupId"] = $"inventory.offer-stock.test-{Guid.NewGuid():N}",
             ["Inventory:Demo:InitialStock"] = "25",
         });
         var (skuId, sellerId, other) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());

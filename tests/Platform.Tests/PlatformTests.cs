@@ -1,8 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
 using Aspire.Hosting.ApplicationModel;
+using AspireShop.AppHost.Infrastructure;
+using AspireShop.BuildingBlocks.Messaging;
+using AspireShop.Inventory.Contracts;
 using AspireShop.TestKit;
 using Confluent.Kafka;
+using Npgsql;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AspireShop.Platform.Tests;
@@ -10,7 +16,8 @@ namespace AspireShop.Platform.Tests;
 [Collection(PlatformCollection.Name)]
 public sealed class PlatformTests(PlatformFixture platform)
 {
-    private const string PingTopic = "platform.ping";
+    // Provisioned with 12 partitions and consumed by no service: the bench's event stream.
+    private const string ProvisionedTopic = "outbox.event.bench";
 
     [Fact]
     public void EveryResourceIsRunningAndHealthy()
@@ -47,37 +54,12 @@ public sealed class PlatformTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task PingReachesPostgresRedisAndKafka()
-    {
-        using var client = platform.CreateHttpClient("catalog");
-        var ping = await client.GetFromJsonAsync<PingResponse>("/api/catalog/ping");
-
-        Assert.NotNull(ping);
-        Assert.Equal("catalogdb", ping.Database);
-        Assert.Equal(PingTopic, ping.Kafka.Topic);
-        Assert.InRange(ping.Kafka.Partition, 0, 11);
-
-        // The message the service produced is really on the broker, at the offset it reported.
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = await platform.GetConnectionStringAsync("kafka-bootstrap"),
-            GroupId = $"ping-check-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Assign(new TopicPartitionOffset(PingTopic, ping.Kafka.Partition, ping.Kafka.Offset));
-        var result = consumer.Consume(TimeSpan.FromSeconds(15));
-        Assert.NotNull(result);
-        Assert.Equal(ping.Kafka.Offset, result.Offset.Value);
-        Assert.Contains("\"at\"", result.Message.Value, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task ProvisionedTopicCarriesMessagesThroughAConsumerGroup()
     {
         var bootstrap = await platform.GetConnectionStringAsync("kafka-bootstrap");
         using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
         {
-            var metadata = admin.GetMetadata(PingTopic, TimeSpan.FromSeconds(10));
+            var metadata = admin.GetMetadata(ProvisionedTopic, TimeSpan.FromSeconds(10));
             Assert.Equal(12, Assert.Single(metadata.Topics).Partitions.Count);
         }
 
@@ -87,7 +69,7 @@ public sealed class PlatformTests(PlatformFixture platform)
         {
             foreach (var key in keys)
             {
-                producer.Produce(PingTopic, new Message<string, string> { Key = key, Value = runId });
+                producer.Produce(ProvisionedTopic, new Message<string, string> { Key = key, Value = runId });
             }
 
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(15)));
@@ -97,7 +79,7 @@ public sealed class PlatformTests(PlatformFixture platform)
         var seen = new HashSet<string>();
         using (var consumer = CreateGroupConsumer(bootstrap, group))
         {
-            consumer.Subscribe(PingTopic);
+            consumer.Subscribe(ProvisionedTopic);
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (!keys.IsSubsetOf(seen) && DateTime.UtcNow < deadline)
             {
@@ -116,7 +98,7 @@ public sealed class PlatformTests(PlatformFixture platform)
 
         // The group resumes at its committed offsets: nothing of this run is delivered again.
         using var resumed = CreateGroupConsumer(bootstrap, group);
-        resumed.Subscribe(PingTopic);
+        resumed.Subscribe(ProvisionedTopic);
         var redelivered = 0;
         var quietUntil = DateTime.UtcNow.AddSeconds(6);
         while (DateTime.UtcNow < quietUntil)
@@ -132,27 +114,68 @@ public sealed class PlatformTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task RecordedPingTravelsThroughOutboxCdcAndKafkaToItsConsumer()
+    public async Task AvailabilityChangedTravelsFromInventorysOutboxThroughCdcAndKafkaToCatalog()
     {
-        using var client = platform.CreateHttpClient("catalog");
-        using var accepted = await client.PostAsync("/api/catalog/ping-events", content: null);
-        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var receipt = accepted.Headers.Location ?? throw new InvalidOperationException("202 without a Location");
+        var product = await StorefrontProduct.CreateAsync(platform, stockPerSeller: 4);
+        using var seller = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoSellerA));
+        using var stock = await seller.PutAsJsonAsync($"/api/inventory/stock/{product.SkuId}/{PlatformIdentity.DemoSellerAId}", new { onHand = 7 });
+        Assert.True(stock.IsSuccessStatusCode, await stock.Content.ReadAsStringAsync());
+        var key = $"{product.SkuId}:{PlatformIdentity.DemoSellerAId}";
 
-        // 202 means written with its event in one transaction; the consumer's receipt appears once CDC delivered it.
-        var status = await Poll.UntilAsync(
-            async () => (await client.GetAsync(receipt)).StatusCode,
-            code => code == HttpStatusCode.OK,
-            TimeSpan.FromSeconds(20),
-            code => $"{receipt} still {code}\n{platform.Describe("cdc")}");
-        Assert.Equal(HttpStatusCode.OK, status);
+        // The outbox row Inventory committed with the stock change is the event on the topic: same id, same payload.
+        await using var inventory = new NpgsqlConnection(await platform.GetConnectionStringAsync("inventorydb"));
+        await inventory.OpenAsync();
+        await using var query = new NpgsqlCommand(
+            "SELECT id::text FROM outbox WHERE aggregatetype = $1 AND aggregateid = $2 AND payload->>'available' = '7'", inventory)
+        {
+            Parameters = { new() { Value = AvailabilityChanged.AggregateType }, new() { Value = key } },
+        };
+        var outboxId = Assert.IsType<string>(await query.ExecuteScalarAsync());
+
+        var onTopic = await TopicReader.FirstAsync(
+            await platform.GetConnectionStringAsync("kafka-bootstrap"),
+            AvailabilityChanged.Topic,
+            m => m.Key == key && Header(m, ReceivedMessage.IdHeader) == outboxId,
+            TimeSpan.FromSeconds(20));
+        Assert.Equal(7, Available(onTopic));
+
+        using var shopper = platform.CreateHttpClient("gateway");
+        var shown = await Poll.UntilAsync(() => AvailableAsync(shopper, product), a => a == 7, TimeSpan.FromSeconds(10), a => $"available {a}");
+        Assert.Equal(7, shown);
     }
 
     [Fact]
-    public async Task DashboardCommandReplaysDeadLetters()
+    public async Task AnEventItsHandlerCannotApplyIsDeadLetteredAndTheDashboardReplaysIt()
     {
-        var result = await platform.App.ResourceCommands.ExecuteCommandAsync("catalog", "replay-dead-letters");
+        var product = await StorefrontProduct.CreateAsync(platform, stockPerSeller: 5);
+        using var seller = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoSellerA));
+        using var shopper = platform.CreateHttpClient("gateway");
+        await Poll.UntilAsync(() => AvailableAsync(shopper, product), a => a == 5, TimeSpan.FromSeconds(10), a => $"available {a}");
+        var key = $"{product.SkuId}:{PlatformIdentity.DemoSellerAId}";
+
+        // Catalog's projection writes to Redis: with Redis stopped every attempt fails, and the event is dead-lettered.
+        await SetRedisAsync(running: false);
+        try
+        {
+            using var stock = await seller.PutAsJsonAsync($"/api/inventory/stock/{product.SkuId}/{PlatformIdentity.DemoSellerAId}", new { onHand = 2 });
+            Assert.True(stock.IsSuccessStatusCode, await stock.Content.ReadAsStringAsync());
+            var letter = await TopicReader.FirstAsync(
+                await platform.GetConnectionStringAsync("kafka-bootstrap"),
+                "dlq.catalog.availability",
+                m => m.Key == key && Available(m) == 2,
+                TimeSpan.FromSeconds(60),
+                () => platform.Describe("catalog") + platform.Describe("redis"));
+            Assert.Equal(AvailabilityChanged.Topic, Header(letter, DeadLetter.OriginalTopicHeader));
+        }
+        finally
+        {
+            await SetRedisAsync(running: true);
+        }
+
+        var result = await platform.App.ResourceCommands.ExecuteCommandAsync("catalog", ServiceCommandExtensions.ReplayDeadLettersCommand);
         Assert.True(result.Success, result.Message);
+        var shown = await Poll.UntilAsync(() => AvailableAsync(shopper, product), a => a == 2, TimeSpan.FromSeconds(10), a => $"available {a}");
+        Assert.Equal(2, shown);
     }
 
     [Fact]
@@ -176,7 +199,37 @@ public sealed class PlatformTests(PlatformFixture platform)
             HeartbeatIntervalMs = 1000,
         }).Build();
 
-    private sealed record PingResponse(string Database, double PostgresMs, double RedisMs, double KafkaMs, KafkaPosition Kafka);
+    private async Task SetRedisAsync(bool running)
+    {
+        var command = running ? KnownResourceCommands.StartCommand : KnownResourceCommands.StopCommand;
+        var result = await platform.App.ResourceCommands.ExecuteCommandAsync("redis", command);
+        Assert.True(result.Success, result.Message);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        if (running)
+        {
+            foreach (var resource in new[] { "redis", "catalog", "inventory" })
+            {
+                await platform.WaitHealthyAsync(resource, deadline.Token);
+            }
+        }
+        else
+        {
+            await platform.App.ResourceNotifications.WaitForResourceAsync(
+                "redis", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), deadline.Token);
+        }
+    }
 
-    private sealed record KafkaPosition(string Topic, int Partition, long Offset);
+    // The payload as CDC carries it: the outbox's jsonb text, whatever its spacing.
+    private static int? Available(Message<string?, string?> message) =>
+        message.Value is { } value ? JsonNode.Parse(value)?["available"]?.GetValue<int>() : null;
+
+    private static string? Header(Message<string?, string?> message, string name) =>
+        message.Headers?.TryGetLastBytes(name, out var bytes) == true ? Encoding.UTF8.GetString(bytes) : null;
+
+    private static async Task<int?> AvailableAsync(HttpClient client, StorefrontProduct product)
+    {
+        var page = (await client.GetFromJsonAsync<JsonObject>($"/api/catalog/products/{product.ProductId}"))!;
+        return page["variants"]!.AsArray().SelectMany(v => v!["offers"]!.AsArray())
+            .FirstOrDefault(o => o!["sellerId"]!.GetValue<Guid>() == PlatformIdentity.DemoSellerAId)?["availability"]?["available"]?.GetValue<int?>();
+    }
 }

@@ -65,6 +65,20 @@ public abstract class SearchStack(Uri? elasticsearch, bool enabled) : IAsyncLife
         await Host.UntilAsync($"category={canary}", r => r.Total == 1, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// Search's two consumer groups on the topics of <paramref name="prefix"/>: groups are broker-wide, so each stack (and
+    /// each extra host) gets groups of its own and reads every event.
+    /// </summary>
+    public static Dictionary<string, string?> ConsumerSettings(string prefix) => new()
+    {
+        ["Messaging:Consumers:search.catalog:GroupId"] = $"{prefix}.catalog",
+        ["Messaging:Consumers:search.catalog:Topics:0"] = $"{prefix}.public.products",
+        ["Messaging:Consumers:search.catalog:Topics:1"] = $"{prefix}.public.skus",
+        ["Messaging:Consumers:search.catalog:Topics:2"] = $"{prefix}.public.offers",
+        ["Messaging:Consumers:search.availability:GroupId"] = $"{prefix}.availability",
+        ["Messaging:Consumers:search.availability:Topics:0"] = $"{prefix}.availability",
+    };
+
     /// <summary>Settings of a host on this stack's databases, topics and index; <paramref name="overrides"/> win.</summary>
     public Dictionary<string, string?> Settings(IReadOnlyDictionary<string, string?>? overrides = null)
     {
@@ -73,16 +87,17 @@ public abstract class SearchStack(Uri? elasticsearch, bool enabled) : IAsyncLife
             ["ConnectionStrings:searchdb"] = SearchConnectionString,
             ["ConnectionStrings:kafka"] = KafkaBootstrapServers,
             ["ConnectionStrings:catalogdb-snapshot"] = CatalogConnectionString,
-            ["Search:CatalogTopicPrefix"] = Prefix,
-            ["Search:AvailabilityTopic"] = AvailabilityTopic,
-            // Consumer groups are broker-wide: each stack (and each extra host) gets its own.
-            ["Search:ConsumerGroupPrefix"] = Prefix,
             ["Search:IndexPath"] = _indexDirectory,
             ["Kafka:Consumer:session.timeout.ms"] = "3000",
             ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
             // The dev broker answers a fetch only when fetch.wait.max.ms (500 by default) runs out, even if data arrived.
             ["Kafka:Consumer:fetch.wait.max.ms"] = "10",
         };
+        foreach (var (key, value) in ConsumerSettings(Prefix))
+        {
+            settings[key] = value;
+        }
+
         if (elasticsearch is not null)
         {
             settings["ConnectionStrings:search"] = elasticsearch.ToString();

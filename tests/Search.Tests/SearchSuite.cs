@@ -325,16 +325,12 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
         var prefix = CatalogData.Token("cat");
         await stack.CreateTopicsAsync(prefix);
         var index = RepositoryIndexPath();
-        await using var host = new SearchHost(stack.Settings(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:catalogdb-snapshot"] = null,
-            ["ConnectionStrings:searchdb"] = await stack.CreateSearchDatabaseAsync(),
-            ["Search:CatalogTopicPrefix"] = prefix,
-            ["Search:AvailabilityTopic"] = $"{prefix}.availability",
-            ["Search:ConsumerGroupPrefix"] = prefix,
-            ["Search:IndexPath"] = index,
-            ["Search:IndexName"] = prefix,
-        }));
+        var overrides = SearchStack.ConsumerSettings(prefix);
+        overrides["ConnectionStrings:catalogdb-snapshot"] = null;
+        overrides["ConnectionStrings:searchdb"] = await stack.CreateSearchDatabaseAsync();
+        overrides["Search:IndexPath"] = index;
+        overrides["Search:IndexName"] = prefix;
+        await using var host = new SearchHost(stack.Settings(overrides));
         try
         {
             using var response = await host.PostAsync("/admin/search/rebuild");

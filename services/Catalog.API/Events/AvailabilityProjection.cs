@@ -1,7 +1,6 @@
-using System.Text.Json;
 using AspireShop.BuildingBlocks.Messaging;
-using AspireShop.BuildingBlocks.Outbox;
 using AspireShop.Catalog.API.Services;
+using AspireShop.Inventory.Contracts;
 
 namespace AspireShop.Catalog.API.Events;
 
@@ -13,17 +12,15 @@ namespace AspireShop.Catalog.API.Events;
 /// No inbox: the write is a compare-and-set on the version, so a redelivered or older event changes nothing (idempotent
 /// by construction), and Redis could not share a transaction with an inbox row in Postgres anyway.
 /// </remarks>
-public sealed class AvailabilityProjection(AvailabilityStore store, CatalogMetrics metrics) : IMessageHandler
+public sealed class AvailabilityProjection(AvailabilityStore store, CatalogMetrics metrics) : IEventHandler<AvailabilityChanged>
 {
     public const string ConsumerGroup = "catalog.availability";
 
-    public async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    public async Task HandleAsync(AvailabilityChanged change, ReceivedMessage message, CancellationToken cancellationToken)
     {
-        var change = JsonSerializer.Deserialize<AvailabilityChanged>(message.Value ?? "", OutboxEvent.SerializerOptions)
-            ?? throw new JsonException($"{message.MessageId} has no payload");
         if (change.Version < 0)
         {
-            throw new JsonException($"{message.MessageId}: version {change.Version} is negative");
+            throw new PoisonMessageException($"{message.MessageId}: version {change.Version} is negative");
         }
 
         var applied = await store.ApplyAsync(new OfferKey(change.SkuId, change.SellerId), new StockLevel(change.Available, change.Version));

@@ -2,6 +2,7 @@ using AspireShop.Catalog.API.Apis;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Events;
 using AspireShop.Catalog.API.Services;
+using AspireShop.Inventory.Contracts;
 using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.Caching.Hybrid;
@@ -18,9 +19,6 @@ public static class Extensions
     public const string DatabaseName = "catalogdb";
     public const string RedisName = "redis";
     public const string KafkaName = "kafka";
-
-    /// <summary>Lets several hosts that must each see every event (tests, side-by-side runs) consume in groups of their own.</summary>
-    public const string ConsumerGroupSuffixKey = "Catalog:ConsumerGroupSuffix";
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -39,9 +37,7 @@ public static class Extensions
         builder.AddAvailability();
         builder.Services.AddCatalogSeeder();
 
-        var suffix = builder.Configuration[ConsumerGroupSuffixKey] ?? "";
-        builder.AddKafkaConsumer<PingRecordedHandler>(PingRecordedHandler.ConsumerGroup + suffix, [PingRecorded.Topic]);
-        builder.AddKafkaConsumer<AvailabilityProjection>(AvailabilityProjection.ConsumerGroup + suffix, [AvailabilityChanged.Topic]);
+        builder.AddEventHandler<AvailabilityChanged, AvailabilityProjection>(AvailabilityProjection.ConsumerGroup, AvailabilityChanged.Topic);
     }
 
     /// <summary>EF Core for the catalog model, Npgsql for the diagnostics' plain SQL; what the migrate step needs too.</summary>

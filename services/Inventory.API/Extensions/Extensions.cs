@@ -51,10 +51,7 @@ public static class Extensions
         }
 
         builder.AddKafkaClients(KafkaName);
-        var section = builder.Configuration.GetSection($"{InventoryOptions.Section}:OfferStock");
-        var topic = section["Topic"] ?? OfferStockProjection.DefaultTopic;
-        var group = OfferStockProjection.ConsumerGroup + (section["ConsumerGroupSuffix"] ?? "");
-        builder.AddKafkaConsumer<OfferStockProjection>(group, [topic]);
+        builder.AddChangeHandler<OfferStockProjection>(OfferStockProjection.ConsumerGroup, [OfferStockProjection.Topic]);
     }
 
     /// <summary>EF Core for the model and migrations, Npgsql's data source for the guarded SQL of the hot paths.</summary>

@@ -7,7 +7,7 @@ namespace AspireShop.Inventory.API.Services;
 
 /// <summary>
 /// Listens to Redis' expiry events (<c>__keyevent@db__:expired</c>) for reservation mirrors and releases that hold at
-/// once. Only a prompt: the events are late and lossy (PLATFORM-NOTES), so <see cref="ReservationSweeper"/> stays the
+/// once. Only a prompt: the events are late and lossy (docs/platform.md), so <see cref="ReservationSweeper"/> stays the
 /// guarantee.
 /// </summary>
 public sealed partial class ReservationExpiryListener(

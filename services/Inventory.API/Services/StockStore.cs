@@ -1,5 +1,5 @@
 using AspireShop.BuildingBlocks.Outbox;
-using AspireShop.Inventory.API.Events;
+using AspireShop.Inventory.Contracts;
 using Npgsql;
 using NpgsqlTypes;
 

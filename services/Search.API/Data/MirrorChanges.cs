@@ -1,18 +1,6 @@
+using AspireShop.BuildingBlocks.Messaging;
+
 namespace AspireShop.Search.API.Data;
-
-/// <summary>Where a catalog change sits in the source's history: its WAL position and the transaction it committed in.</summary>
-public readonly record struct ChangeVersion(long Lsn, long? TxId);
-
-/// <summary>
-/// A column whose value the change did not carry (Debezium's unavailable-value placeholder for an unchanged TOASTed
-/// value): the mirror keeps what it has.
-/// </summary>
-public readonly record struct MaybeText(string? Value, bool Unavailable)
-{
-    public static MaybeText Of(string? value) => new(value, false);
-
-    public static readonly MaybeText Missing = new(null, true);
-}
 
 public sealed record ProductRow(
     Guid Id, Guid? SellerId, string? Title, MaybeText Description, string? Brand, string? Category,

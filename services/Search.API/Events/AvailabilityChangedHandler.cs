@@ -1,5 +1,5 @@
-using System.Text.Json;
 using AspireShop.BuildingBlocks.Messaging;
+using AspireShop.Inventory.Contracts;
 using AspireShop.Search.API.Data;
 using AspireShop.Search.API.Indexing;
 
@@ -9,19 +9,12 @@ namespace AspireShop.Search.API.Events;
 /// Keeps the in-stock flag current. Idempotent by Inventory's per-offer version rather than an inbox: a duplicate or an
 /// older event loses the version check, which an inbox keyed by event id could not do for reordering.
 /// </summary>
-public sealed class AvailabilityChangedHandler(MirrorStore mirror, DocumentIndexer indexer, SearchMetrics metrics) : IMessageHandler
+public sealed class AvailabilityChangedHandler(MirrorStore mirror, DocumentIndexer indexer, SearchMetrics metrics) : IEventHandler<AvailabilityChanged>
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public const string ConsumerGroup = "search.availability";
 
-    public async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    public async Task HandleAsync(AvailabilityChanged changed, ReceivedMessage message, CancellationToken cancellationToken)
     {
-        if (message.Value is null)
-        {
-            return;
-        }
-
-        var changed = JsonSerializer.Deserialize<AvailabilityChanged>(message.Value, Json)
-            ?? throw new JsonException($"{message.MessageId} has no payload");
         var result = await mirror.ApplyAsync(
             new AvailabilityChange(new AvailabilityRow(changed.SkuId, changed.SellerId, changed.Available, changed.Version, changed.OccurredAt.ToUniversalTime())),
             cancellationToken);

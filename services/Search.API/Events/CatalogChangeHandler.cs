@@ -1,9 +1,8 @@
 using System.Text.Json;
 using AspireShop.BuildingBlocks.Messaging;
+using AspireShop.Catalog.Contracts;
 using AspireShop.Search.API.Data;
-using AspireShop.Search.API.Extensions;
 using AspireShop.Search.API.Indexing;
-using Microsoft.Extensions.Options;
 
 namespace AspireShop.Search.API.Events;
 
@@ -14,24 +13,20 @@ namespace AspireShop.Search.API.Events;
 /// Debezium re-snapshot, where an inbox keyed by message would not help), and a stale event still re-sends the current
 /// documents, which the index ignores unless it lost them.
 /// </summary>
-public sealed class CatalogChangeHandler(MirrorStore mirror, DocumentIndexer indexer, SearchMetrics metrics, IOptions<SearchOptions> options)
-    : IMessageHandler
+public sealed class CatalogChangeHandler(MirrorStore mirror, DocumentIndexer indexer, SearchMetrics metrics) : IChangeHandler
 {
-    public async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    public const string ConsumerGroup = "search.catalog";
+
+    public static readonly IReadOnlyList<string> Topics =
+    [
+        CatalogTables.Topic(CatalogTables.Products.Table),
+        CatalogTables.Topic(CatalogTables.Skus.Table),
+        CatalogTables.Topic(CatalogTables.Offers.Table),
+    ];
+
+    public async Task HandleAsync(ChangeEvent change, ReceivedMessage message, CancellationToken cancellationToken)
     {
-        if (message.Value is null)
-        {
-            // The tombstone Debezium sends after a delete, for log compaction; the delete event itself carried the change.
-            return;
-        }
-
-        var change = ChangeEvent.Parse(message.Value);
-        if (ToMirrorChange(message.Topic, change) is not { } mirrorChange)
-        {
-            return;
-        }
-
-        var result = await mirror.ApplyAsync(mirrorChange, cancellationToken);
+        var result = await mirror.ApplyAsync(ToMirrorChange(message.Topic, change), cancellationToken);
         if (!result.Applied)
         {
             metrics.StaleSkipped("mirror");
@@ -41,60 +36,49 @@ public sealed class CatalogChangeHandler(MirrorStore mirror, DocumentIndexer ind
         await indexer.WriteAsync(writes, cancellationToken);
     }
 
-    private MirrorChange? ToMirrorChange(string topic, ChangeEvent change)
+    /// <summary>Debezium names topics <c>&lt;prefix&gt;.&lt;schema&gt;.&lt;table&gt;</c>: the table is the last segment.</summary>
+    private static MirrorChange ToMirrorChange(string topic, ChangeEvent change)
     {
-        if (change.Op is not ("c" or "u" or "d" or "r"))
-        {
-            // Truncate ("t") and message ("m") events carry no row; a rebuild is the way to resynchronise after a truncate.
-            return null;
-        }
-
         var row = change.Row;
-        var topics = options.Value;
-        if (topic == topics.ProductsTopic)
+        switch (topic[(topic.LastIndexOf('.') + 1)..])
         {
-            return new ProductChange(
-                new ProductRow(
-                    ChangeEvent.RequiredUuid(row, "id"),
-                    ChangeEvent.Uuid(row, "seller_id"),
-                    ChangeEvent.Text(row, "title"),
-                    ChangeEvent.LargeText(row, "description"),
-                    ChangeEvent.Text(row, "brand"),
-                    ChangeEvent.Text(row, "category"),
-                    ChangeEvent.LargeText(row, "images"),
-                    ChangeEvent.LargeText(row, "attributes"),
-                    ChangeEvent.Timestamp(row, "created_at"),
-                    ChangeEvent.Timestamp(row, "updated_at")),
-                change.IsDelete,
-                change.Version);
+            case CatalogTables.Products.Table:
+                return new ProductChange(
+                    new ProductRow(
+                        ChangeEvent.RequiredUuid(row, CatalogTables.Products.Id),
+                        ChangeEvent.Uuid(row, CatalogTables.Products.SellerId),
+                        ChangeEvent.Text(row, CatalogTables.Products.Title),
+                        ChangeEvent.LargeText(row, CatalogTables.Products.Description),
+                        ChangeEvent.Text(row, CatalogTables.Products.Brand),
+                        ChangeEvent.Text(row, CatalogTables.Products.Category),
+                        ChangeEvent.LargeText(row, CatalogTables.Products.Images),
+                        ChangeEvent.LargeText(row, CatalogTables.Products.Attributes),
+                        ChangeEvent.Timestamp(row, CatalogTables.Products.CreatedAt),
+                        ChangeEvent.Timestamp(row, CatalogTables.Products.UpdatedAt)),
+                    change.IsDelete,
+                    change.Version);
+            case CatalogTables.Skus.Table:
+                return new SkuChange(
+                    new SkuRow(
+                        ChangeEvent.RequiredUuid(row, CatalogTables.Skus.Id),
+                        ChangeEvent.Uuid(row, CatalogTables.Skus.ProductId),
+                        ChangeEvent.Text(row, CatalogTables.Skus.Code),
+                        ChangeEvent.LargeText(row, CatalogTables.Skus.Attributes)),
+                    change.Before is { } before && !change.IsDelete ? ChangeEvent.Uuid(before, CatalogTables.Skus.ProductId) : null,
+                    change.IsDelete,
+                    change.Version);
+            case CatalogTables.Offers.Table:
+                return new OfferChange(
+                    new OfferRow(
+                        ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SkuId),
+                        ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SellerId),
+                        ChangeEvent.Numeric(row, CatalogTables.Offers.Price),
+                        ChangeEvent.Text(row, CatalogTables.Offers.Currency),
+                        ChangeEvent.Timestamp(row, CatalogTables.Offers.UpdatedAt)),
+                    change.IsDelete,
+                    change.Version);
+            default:
+                throw new JsonException($"Topic '{topic}' is not one of the catalog tables this handler reads.");
         }
-
-        if (topic == topics.SkusTopic)
-        {
-            return new SkuChange(
-                new SkuRow(
-                    ChangeEvent.RequiredUuid(row, "id"),
-                    ChangeEvent.Uuid(row, "product_id"),
-                    ChangeEvent.Text(row, "code"),
-                    ChangeEvent.LargeText(row, "attributes")),
-                change.Before is { } before && !change.IsDelete ? ChangeEvent.Uuid(before, "product_id") : null,
-                change.IsDelete,
-                change.Version);
-        }
-
-        if (topic == topics.OffersTopic)
-        {
-            return new OfferChange(
-                new OfferRow(
-                    ChangeEvent.RequiredUuid(row, "sku_id"),
-                    ChangeEvent.RequiredUuid(row, "seller_id"),
-                    ChangeEvent.Numeric(row, "price"),
-                    ChangeEvent.Text(row, "currency"),
-                    ChangeEvent.Timestamp(row, "updated_at")),
-                change.IsDelete,
-                change.Version);
-        }
-
-        throw new JsonException($"Topic '{topic}' is not one of the catalog topics this handler reads.");
     }
 }

@@ -1,4 +1,5 @@
 using AspireShop.ServiceDefaults.Authentication;
+using AspireShop.Inventory.Contracts;
 using AspireShop.Search.API.Data;
 using AspireShop.Search.API.Events;
 using AspireShop.Search.API.Indexing;
@@ -16,7 +17,6 @@ public static class Extensions
 
         var section = builder.Configuration.GetSection(SearchOptions.SectionName);
         builder.Services.Configure<SearchOptions>(section);
-        var options = section.Get<SearchOptions>() ?? new SearchOptions();
 
         builder.Services.AddSingleton<SearchMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(SearchMetrics.MeterName));
@@ -41,8 +41,7 @@ public static class Extensions
 
         // Registered before the consumers: hosted services start in order, and they need the tables and the index.
         builder.Services.AddHostedService<IndexStartup>();
-        builder.AddKafkaConsumer<CatalogChangeHandler>(
-            options.CatalogConsumerGroup, [options.ProductsTopic, options.SkusTopic, options.OffersTopic]);
-        builder.AddKafkaConsumer<AvailabilityChangedHandler>(options.AvailabilityConsumerGroup, [options.AvailabilityTopic]);
+        builder.AddChangeHandler<CatalogChangeHandler>(CatalogChangeHandler.ConsumerGroup, CatalogChangeHandler.Topics);
+        builder.AddEventHandler<AvailabilityChanged, AvailabilityChangedHandler>(AvailabilityChangedHandler.ConsumerGroup, AvailabilityChanged.Topic);
     }
 }

@@ -98,42 +98,6 @@ namespace AspireShop.Catalog.API.Data.Migrations
                     b.ToTable("outbox", (string)null);
                 });
 
-            modelBuilder.Entity("AspireShop.Catalog.API.Data.PingEvent", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at")
-                        .HasDefaultValueSql("now()");
-
-                    b.HasKey("Id")
-                        .HasName("ping_events_pkey");
-
-                    b.ToTable("ping_events", (string)null);
-                });
-
-            modelBuilder.Entity("AspireShop.Catalog.API.Data.PingReceipt", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
-                    b.Property<DateTimeOffset>("ReceivedAt")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("received_at")
-                        .HasDefaultValueSql("now()");
-
-                    b.HasKey("Id")
-                        .HasName("ping_receipts_pkey");
-
-                    b.ToTable("ping_receipts", (string)null);
-                });
-
             modelBuilder.Entity("AspireShop.Catalog.API.Domain.Offer", b =>
                 {
                     b.Property<Guid>("SkuId")

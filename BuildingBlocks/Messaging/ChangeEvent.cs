@@ -1,12 +1,25 @@
 using System.Globalization;
 using System.Text.Json;
-using AspireShop.Search.API.Data;
+namespace AspireShop.BuildingBlocks.Messaging;
 
-namespace AspireShop.Search.API.Events;
+/// <summary>Where a row change sits in the source's history: its WAL position and the transaction it committed in.</summary>
+public readonly record struct ChangeVersion(long Lsn, long? TxId);
+
+/// <summary>
+/// A column whose value the change did not carry (Debezium's unavailable-value placeholder for an unchanged TOASTed
+/// value): a consumer keeps what it has.
+/// </summary>
+public readonly record struct MaybeText(string? Value, bool Unavailable)
+{
+    public static readonly MaybeText Missing = new(null, true);
+
+    public static MaybeText Of(string? value) => new(value, false);
+}
 
 /// <summary>
 /// A Debezium change event (JsonConverter, schemas disabled) as Debezium and the CdcRelay publish it: uuid, text and
-/// numeric columns as strings, jsonb as a string holding JSON text, timestamptz as an ISO-8601 string.
+/// numeric columns as strings, jsonb as a string holding JSON text, timestamptz as an ISO-8601 string. The one parser
+/// of table-row events; consumers get it through <see cref="IChangeHandler"/>.
 /// </summary>
 public sealed class ChangeEvent
 {
@@ -35,6 +48,9 @@ public sealed class ChangeEvent
     public long? SourceTimestampMs { get; }
 
     public bool IsDelete => Op == "d";
+
+    /// <summary>Insert, update, delete or snapshot read: the events that carry a row (truncate and message do not).</summary>
+    public bool CarriesRow => Op is "c" or "u" or "d" or "r";
 
     /// <summary>The row the change leaves behind, or for a delete the row it removed.</summary>
     public JsonElement Row => (IsDelete ? Before : After)

@@ -1,11 +1,11 @@
 using System.Text.Json.Serialization;
 
-namespace AspireShop.Catalog.API.Events;
+namespace AspireShop.Inventory.Contracts;
 
 /// <summary>
-/// Inventory's integration event (produced through its outbox): how many units of one SKU one seller can sell now.
-/// <see cref="Version"/> increases with every change of that (SKU, seller) pair, so consumers can drop stale copies.
-/// Aggregate type <c>availability</c>, aggregate id <c>{skuId}:{sellerId}</c>, JSON camelCase.
+/// Written to Inventory's outbox with every stock change: how many units of one SKU one seller can sell now.
+/// <see cref="Version"/> is the stock row's version and increases with every change of that (SKU, seller) pair, so
+/// consumers drop stale or redelivered copies. Aggregate id <c>{skuId}:{sellerId}</c> (the Kafka key), JSON camelCase.
 /// </summary>
 public sealed record AvailabilityChanged(Guid SkuId, Guid SellerId, int Available, long Version, DateTimeOffset OccurredAt)
 {
