@@ -96,11 +96,16 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Without an endpoint, the fallback policy would answer 401 for every unknown path; unknown is 404 for everyone.
-    /// Map it last.
+    /// Authentication, then <paramref name="beforeAuthorization"/> (the gateway's rate limiter), then authorization, and
+    /// the 404 fallback that belongs with them: without an endpoint, the fallback policy would answer 401 for every
+    /// unknown path; unknown is 404 ProblemDetails for everyone. Call after <see cref="MapDefaultEndpoints"/>, so 401
+    /// and 403 answers carry ProblemDetails too.
     /// </summary>
-    public static WebApplication MapNotFoundFallback(this WebApplication app)
+    public static WebApplication UseDefaultAuthentication(this WebApplication app, Action<WebApplication>? beforeAuthorization = null)
     {
+        app.UseAuthentication();
+        beforeAuthorization?.Invoke(app);
+        app.UseAuthorization();
         app.MapFallback("{*path}", () => Results.NotFound()).AllowAnonymous();
         return app;
     }

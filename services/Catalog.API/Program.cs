@@ -14,14 +14,12 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-// After the status-code pages (added by MapDefaultEndpoints), so 401 and 403 answers carry ProblemDetails too.
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseDefaultAuthentication();
 
 app.MapProductsApi();
 app.MapOffersApi();
 app.MapCatalogAdminApi();
-app.MapPlatformEndpoints();
+app.MapDeadLetterReplay();
 
 app.Run();
 return 0;

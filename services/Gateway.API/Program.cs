@@ -12,9 +12,7 @@ app.UseCorrelationId();
 app.MapDefaultEndpoints();
 app.UseRouting();
 // Authenticate first so the limiter partitions by user; limit before authorizing so a flood of bad tokens is throttled too.
-app.UseAuthentication();
-app.UseRateLimiter();
-app.UseAuthorization();
+app.UseDefaultAuthentication(beforeAuthorization: a => a.UseRateLimiter());
 
 app.MapGatewayRoutes();
 

@@ -15,8 +15,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 // OpenIddict answers discovery and JWKS inside UseAuthentication, before authorization runs: they are anonymous by design.
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseDefaultAuthentication();
 // After authentication, so the login form's antiforgery token is bound to the right (anonymous) user.
 app.UseAntiforgery();
 

@@ -9,12 +9,9 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-// After the status-code pages (added by MapDefaultEndpoints), so 401 and 403 answers carry ProblemDetails too.
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseDefaultAuthentication();
 
 app.MapSearchApi();
 app.MapDeadLetterReplay();
-app.MapNotFoundFallback();
 
 app.Run();

@@ -1,5 +1,6 @@
 extern alias CatalogApi;
 
+using AspireShop.BuildingBlocks.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -38,7 +39,7 @@ public sealed class CatalogHost : WebApplicationFactory<CatalogApi::Program>
             ["Catalog:Inventory:BaseAddress"] = $"http://127.0.0.1:{TestPorts.Free()}",
             ["Logging:LogLevel:Default"] = "Warning",
         });
-        await CatalogMigrator.MigrateAsync(host.Services);
+        await MigrateStep.MigrateAsync<CatalogContext>(host.Services);
         return host;
     }
 

@@ -1,5 +1,6 @@
 extern alias InventoryApi;
 
+using AspireShop.BuildingBlocks.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -35,7 +36,7 @@ public sealed class InventoryHost : WebApplicationFactory<InventoryApi::Program>
             ["Inventory:Reservations:SweepInterval"] = "00:00:00.500",
             ["Logging:LogLevel:Default"] = "Warning",
         });
-        await InventoryMigrator.MigrateAsync(host.Services);
+        await MigrateStep.MigrateAsync<InventoryContext>(host.Services);
         return host;
     }
 

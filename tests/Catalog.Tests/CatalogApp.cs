@@ -1,5 +1,6 @@
 extern alias CatalogApi;
 
+using AspireShop.BuildingBlocks.Data;
 using System.Net.Http.Headers;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Events;
@@ -54,7 +55,7 @@ public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
         }
 
         var app = new CatalogApp(settings, database);
-        await CatalogMigrator.MigrateAsync(app.Services);
+        await MigrateStep.MigrateAsync<CatalogContext>(app.Services);
         return app;
     }
 

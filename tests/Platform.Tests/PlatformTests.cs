@@ -179,12 +179,22 @@ public sealed class PlatformTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task UnknownRouteAnswersProblemDetails()
+    public async Task EveryServiceAnswersAnUnknownRouteWith404ProblemDetails()
     {
-        using var client = platform.CreateHttpClient("catalog");
-        using var response = await client.GetAsync("/api/catalog/no-such-route");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        // Every project under services/ in the AppHost, so a new service is covered without touching this test.
+        var services = platform.Resources().OfType<ProjectResource>()
+            .Where(p => !PlatformFixture.IsStep(p.Name) && p.GetProjectMetadata().ProjectPath.Replace('\\', '/').Contains("/services/", StringComparison.Ordinal))
+            .Select(p => p.Name)
+            .ToList();
+        Assert.Superset(new HashSet<string> { "gateway", "identity", "catalog", "search", "inventory", "cart" }, services.ToHashSet());
+
+        foreach (var service in services)
+        {
+            using var client = platform.CreateHttpClient(service);
+            using var response = await client.GetAsync($"/api/{service}/no-such-route");
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{service}: {(int)response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
     }
 
     private static IConsumer<string, string> CreateGroupConsumer(string bootstrap, string group) =>

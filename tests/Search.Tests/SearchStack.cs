@@ -125,6 +125,8 @@ public abstract class SearchStack(Uri? elasticsearch, bool enabled) : IAsyncLife
 
     public Task<string> CreateSearchDatabaseAsync() => _infrastructure.CreateDatabaseAsync("search");
 
+    public Task<string> CreateDatabaseAsync(string name) => _infrastructure.CreateDatabaseAsync(name);
+
     /// <summary>Creates the catalog and availability topics under <paramref name="prefix"/> (consumers do not auto-create topics).</summary>
     public async Task CreateTopicsAsync(string prefix)
     {

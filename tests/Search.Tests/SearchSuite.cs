@@ -1,9 +1,13 @@
+extern alias CatalogApi;
+
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using AspireShop.Search.API.Domain;
 using AspireShop.Search.API.Indexing;
+using AspireShop.TestKit;
+using CatalogApi::AspireShop.Catalog.API.Extensions;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Npgsql;
 using Xunit.Abstractions;
@@ -317,6 +321,36 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
         // ... while new changes stream in as before.
         await CatalogData.ExecuteAsync(Catalog, "UPDATE offers SET price = 27 WHERE sku_id = $1", orchid.SkuIds[0]);
         await Host.UntilAsync($"q={token}&sort=price_asc", r => r.Items.FirstOrDefault()?.MinPrice == 27m);
+    }
+
+    /// <summary>
+    /// Catalog's CDC rows as Search reads them: Catalog's own migration, rows changed by the published column names
+    /// (<c>Catalog.Contracts</c>), the real relay's change events, Search's real consumer. A renamed column fails here.
+    /// </summary>
+    [BackendFact]
+    public async Task RowsWrittenToCatalogsMigratedSchemaAreSearchableAndFollowTheirChanges()
+    {
+        var prefix = CatalogData.Token("contract");
+        await stack.CreateTopicsAsync(prefix);
+        var catalogDb = await stack.CreateDatabaseAsync("catalog_contract");
+        Assert.Equal(0, await CatalogCommands.RunAsync([CatalogCommands.Migrate, $"--ConnectionStrings:catalogdb={catalogDb}", "--Logging:LogLevel:Default=None"]));
+        await using var relay = await CatalogRelay.StartAsync(prefix, catalogDb, stack.KafkaBootstrapServers);
+        var overrides = SearchStack.ConsumerSettings(prefix);
+        overrides["ConnectionStrings:catalogdb-snapshot"] = catalogDb;
+        overrides["ConnectionStrings:searchdb"] = await stack.CreateSearchDatabaseAsync();
+        overrides["Search:IndexPath"] = RepositoryIndexPath();
+        overrides["Search:IndexName"] = prefix;
+        await using var host = new SearchHost(stack.Settings(overrides));
+        await using var catalog = NpgsqlDataSource.Create(catalogDb);
+        var (skuId, sellerId, word) = (Guid.NewGuid(), Guid.NewGuid(), CatalogData.Token("jacket"));
+
+        await CatalogRows.InsertAsync(catalog, Guid.NewGuid(), skuId, sellerId, $"Contract jacket {word}", 19.90m);
+        var found = await host.UntilAsync($"q={word}", r => r.Total == 1, TimeSpan.FromSeconds(30));
+        var hit = Assert.Single(found.Items);
+        Assert.Equal(($"Contract jacket {word}", "Contract", 19.90m), (hit.Title, hit.Brand, hit.MinPrice));
+
+        await CatalogRows.SetPriceAsync(catalog, skuId, sellerId, 24.50m);
+        await host.UntilAsync($"q={word}", r => r.Items.SingleOrDefault()?.MinPrice == 24.50m, TimeSpan.FromSeconds(30));
     }
 
     [BackendFact]

@@ -5,6 +5,10 @@ public sealed class CartOptions
 {
     public const string Section = "Cart";
 
+    /// <summary>The cart's <see cref="ServiceDefaults.Http.DownstreamOptions"/> for each dependency.</summary>
+    public const string InventorySection = "Cart:Inventory";
+    public const string CatalogSection = "Cart:Catalog";
+
     /// <summary>Prepended to every Redis key, so several hosts (tests) can share one Redis database.</summary>
     public string RedisPrefix { get; set; } = "";
 
@@ -19,30 +23,4 @@ public sealed class CartOptions
 
     /// <summary>A cart nobody changed for this long is deleted by Redis.</summary>
     public TimeSpan IdleExpiry { get; set; } = TimeSpan.FromDays(30);
-}
-
-/// <summary>
-/// <c>Cart:Inventory</c> / <c>Cart:Catalog</c>: how long a cart request may wait for a dependency. A buyer is waiting,
-/// so attempts are short, retries few, and a breaker stops hammering a failing service (the caller gets a 503).
-/// </summary>
-public sealed class DownstreamOptions
-{
-    public const string InventorySection = "Cart:Inventory";
-    public const string CatalogSection = "Cart:Catalog";
-
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(2);
-
-    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
-    public int MaxRetryAttempts { get; set; } = 2;
-
-    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
-
-    public double BreakerFailureRatio { get; set; } = 0.5;
-
-    public int BreakerMinimumThroughput { get; set; } = 10;
-
-    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
-
-    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 }

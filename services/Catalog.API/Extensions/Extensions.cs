@@ -8,7 +8,6 @@ using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -23,7 +22,7 @@ public static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCatalogDatabase();
-        builder.AddRedisClient(RedisName, configureOptions: FailFast);
+        builder.AddFailFastRedis(RedisName);
         builder.AddKafkaClients(KafkaName);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -78,26 +77,12 @@ public static class Extensions
         builder.Services.AddScoped<AvailabilityReader>();
         builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
 
-        // EXTEXP0001: RemoveAllResilienceHandlers is the documented way to replace ServiceDefaults' handler for one client.
-#pragma warning disable EXTEXP0001
         builder.Services.AddHttpClient<InventoryClient>((services, http) =>
                 http.BaseAddress = services.GetRequiredService<IOptions<InventoryOptions>>().Value.BaseAddress)
-            // Replaces the default handler from ServiceDefaults with one tuned for a page that must not wait.
-            .RemoveAllResilienceHandlers()
-            .AddStandardResilienceHandler()
-            .Configure((options, services) =>
+            // A page must not wait: short attempts, one retry, and the breaker's state on the dashboard.
+            .AddDownstreamResilience(InventoryOptions.Section, (options, services) =>
             {
-                var inventory = services.GetRequiredService<IOptions<InventoryOptions>>().Value;
                 var metrics = services.GetRequiredService<CatalogMetrics>();
-                ResiliencePolicy.Configure(options);
-                options.AttemptTimeout.Timeout = inventory.AttemptTimeout;
-                options.TotalRequestTimeout.Timeout = inventory.TotalTimeout;
-                options.Retry.MaxRetryAttempts = 1;
-                options.Retry.Delay = TimeSpan.FromMilliseconds(100);
-                options.CircuitBreaker.FailureRatio = inventory.BreakerFailureRatio;
-                options.CircuitBreaker.MinimumThroughput = inventory.BreakerMinimumThroughput;
-                options.CircuitBreaker.SamplingDuration = inventory.BreakerSamplingDuration;
-                options.CircuitBreaker.BreakDuration = inventory.BreakDuration;
                 options.CircuitBreaker.OnOpened = _ =>
                 {
                     metrics.InventoryCircuitChanged(open: true);
@@ -114,20 +99,5 @@ public static class Extensions
                     return ValueTask.CompletedTask;
                 };
             });
-#pragma warning restore EXTEXP0001
-    }
-
-    /// <summary>
-    /// Redis errors must surface in milliseconds so pages degrade instead of hanging: commands fail at once while
-    /// disconnected (no backlog) and nothing waits longer than a second.
-    /// </summary>
-    private static void FailFast(ConfigurationOptions options)
-    {
-        options.AbortOnConnectFail = false;
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        options.ConnectTimeout = 1_000;
-        options.ConnectRetry = 1;
-        options.SyncTimeout = 1_000;
-        options.AsyncTimeout = 1_000;
     }
 }

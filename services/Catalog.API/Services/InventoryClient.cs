@@ -10,7 +10,7 @@ public sealed record InventoryAvailability(int Available, long Version);
 
 /// <summary>
 /// Asks Inventory for the availability Redis does not know yet. Behind the standard resilience handler (short
-/// timeouts, circuit breaker: see <see cref="InventoryOptions"/>); every failure is an answer of "don't know".
+/// timeouts, circuit breaker: see <see cref="InventoryOptions"/> and <c>DownstreamOptions</c>); every failure is an answer of "don't know".
 /// </summary>
 public sealed partial class InventoryClient(HttpClient http, CatalogMetrics metrics, ILogger<InventoryClient> logger)
 {
@@ -48,8 +48,8 @@ public sealed partial class InventoryClient(HttpClient http, CatalogMetrics metr
 }
 
 /// <summary>
-/// <c>Catalog:Inventory</c>: where Inventory is and how long a product page may wait for it. The page must answer even
-/// when Inventory is slow or down, so timeouts are short and the breaker stops calls to a failing Inventory.
+/// <c>Catalog:Inventory</c>: where Inventory is; the same section holds the client's <c>DownstreamOptions</c>. The page
+/// must answer even when Inventory is slow or down, so timeouts are short and the breaker stops calls to a failing one.
 /// </summary>
 public sealed class InventoryOptions
 {
@@ -57,16 +57,4 @@ public sealed class InventoryOptions
 
     /// <summary>Resolved by service discovery (<c>services:inventory:http:0</c>).</summary>
     public Uri BaseAddress { get; set; } = new("http://inventory");
-
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
-
-    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(2);
-
-    public double BreakerFailureRatio { get; set; } = 0.5;
-
-    public int BreakerMinimumThroughput { get; set; } = 10;
-
-    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
-
-    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 }

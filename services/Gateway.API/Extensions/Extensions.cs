@@ -25,8 +25,6 @@ public static class Extensions
     public static WebApplication MapGatewayRoutes(this WebApplication app)
     {
         app.MapReverseProxy();
-        // Lowest priority: a path no route knows is 404 for everyone (not 401 from the fallback policy).
-        app.Map("/{**path}", () => TypedResults.NotFound()).AllowAnonymous().WithOrder(int.MaxValue);
         return app;
     }
 }

@@ -5,7 +5,6 @@ using AspireShop.Inventory.API.Events;
 using AspireShop.Inventory.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using StackExchange.Redis;
 
 namespace AspireShop.Inventory.API.Extensions;
 
@@ -18,7 +17,8 @@ public static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddInventoryDatabase();
-        builder.AddRedisClient(RedisName, configureOptions: ConfigureRedis);
+        // A few seconds under a flash-sale burst; admin mode only for CONFIG SET notify-keyspace-events.
+        builder.AddFailFastRedis(RedisName, commandTimeout: TimeSpan.FromSeconds(5), allowAdmin: true);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
@@ -59,19 +59,5 @@ public static class Extensions
     {
         builder.AddNpgsqlDataSource(DatabaseName);
         builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
-    }
-
-    /// <summary>
-    /// Commands fail fast while Redis is down (reservations then fall back to Postgres) but get a few seconds under a
-    /// flash-sale burst; admin mode only for <c>CONFIG SET notify-keyspace-events</c>.
-    /// </summary>
-    private static void ConfigureRedis(ConfigurationOptions options)
-    {
-        options.AbortOnConnectFail = false;
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        options.ConnectTimeout = 2_000;
-        options.SyncTimeout = 5_000;
-        options.AsyncTimeout = 5_000;
-        options.AllowAdmin = true;
     }
 }

@@ -1,12 +1,15 @@
 using AspireShop.Infrastructure.CdcRelay;
-using AspireShop.TestKit;
+using AspireShop.Catalog.Contracts;
 using Npgsql;
 using Relay = AspireShop.Infrastructure.CdcRelay.CdcRelay;
 
-namespace AspireShop.Search.Tests;
+namespace AspireShop.TestKit;
 
-/// <summary>The native-mode CDC path for the test's catalog database: a real CdcRelay in-process, dropping its slot on dispose.</summary>
-internal sealed class CatalogRelay : IAsyncDisposable
+/// <summary>
+/// The native-mode CDC path for a test's catalog database: a real CdcRelay in-process publishing to
+/// <c>&lt;name&gt;.public.&lt;table&gt;</c>, dropping its slot on dispose.
+/// </summary>
+public sealed class CatalogRelay : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _completion;
@@ -25,7 +28,7 @@ internal sealed class CatalogRelay : IAsyncDisposable
     public static async Task<CatalogRelay> StartAsync(string name, string connectionString, string kafka)
     {
         var relay = new CatalogRelay(
-            new CdcSource { Name = name, ConnectionString = connectionString, Tables = ["public.products", "public.skus", "public.offers"] },
+            new CdcSource { Name = name, ConnectionString = connectionString, Tables = [$"public.{CatalogTables.Products.Table}", $"public.{CatalogTables.Skus.Table}", $"public.{CatalogTables.Offers.Table}"] },
             kafka);
         await Poll.UntilAsync(
             () => Task.FromResult(relay.Relay.IsStreaming || relay._completion.IsCompleted),
