@@ -50,7 +50,7 @@ public static class ConnectApi
             var applications = http.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
             var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
             var displayName = application is null ? null : await applications.GetDisplayNameAsync(application, cancellationToken);
-            var settings = http.RequestServices.GetRequiredService<IOptions<IdentitySettings>>().Value;
+            var settings = http.RequestServices.GetRequiredService<IOptions<IdentityServiceOptions>>().Value;
             var roles = settings.Clients.TryGetValue(clientId, out var client) ? client.Roles : [];
             return SignIn(TokenPrincipals.ForClient(clientId, displayName, roles, request.GetScopes()));
         }

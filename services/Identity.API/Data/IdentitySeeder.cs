@@ -20,7 +20,7 @@ public sealed class IdentitySeeder(
     TokenKeyStore keys,
     IOpenIddictApplicationManager applications,
     UserAccounts users,
-    IOptions<IdentitySettings> settings,
+    IOptions<IdentityServiceOptions> settings,
     ILogger<IdentitySeeder> logger)
 {
     /// <summary>Public client for the password grant: CLI, tests, bench, curl. No secret, so no client_credentials.</summary>

@@ -43,7 +43,7 @@ public static class Extensions
     public static void AddIdentityStores(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<IdentitySettings>().BindConfiguration(IdentitySettings.Section);
+        services.AddOptions<IdentityServiceOptions>().BindConfiguration(IdentityServiceOptions.Section);
         // ASP.NET Core Identity's hasher: PBKDF2-HMAC-SHA512, 100 000 iterations (V3 format).
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddScoped<UserAccounts>();
@@ -54,7 +54,7 @@ public static class Extensions
 
     private static void AddTokenServer(this IHostApplicationBuilder builder)
     {
-        var settings = builder.Configuration.GetSection(IdentitySettings.Section).Get<IdentitySettings>() ?? new IdentitySettings();
+        var settings = builder.Configuration.GetSection(IdentityServiceOptions.Section).Get<IdentityServiceOptions>() ?? new IdentityServiceOptions();
         builder.Services.AddOpenIddict()
             .AddServer(server =>
             {

@@ -1,7 +1,7 @@
 namespace AspireShop.Identity.API.Extensions;
 
 /// <summary>The <c>Identity</c> configuration section (shared with ServiceDefaults' Authority/Audience/ClientId keys).</summary>
-public sealed class IdentitySettings
+public sealed class IdentityServiceOptions
 {
     public const string Section = "Identity";
 
@@ -19,12 +19,12 @@ public sealed class IdentitySettings
     public bool SeedDemoUsers { get; set; }
 
     /// <summary>Confidential client-credentials clients by client id, e.g. <c>Identity:Clients:cart:Secret</c>.</summary>
-    public Dictionary<string, ClientSettings> Clients { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, OAuthClientOptions> Clients { get; set; } = new(StringComparer.Ordinal);
 
-    public StorefrontSettings Storefront { get; set; } = new();
+    public StorefrontOptions Storefront { get; set; } = new();
 }
 
-public sealed class ClientSettings
+public sealed class OAuthClientOptions
 {
     public string? Secret { get; set; }
 
@@ -37,7 +37,7 @@ public sealed class ClientSettings
     public List<string> Roles { get; set; } = [];
 }
 
-public sealed class StorefrontSettings
+public sealed class StorefrontOptions
 {
     /// <summary>Where the authorization-code flow may send the storefront back to; none means the flow is unusable.</summary>
     public List<string> RedirectUris { get; set; } = [];
