@@ -28,7 +28,9 @@ var gateway = builder.AddProject<Projects.Gateway_API>("gateway", launchProfileN
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     // Gateway settings (e.g. Gateway:RateLimits) given to the AppHost flow to the gateway, so a benchmark can lift limits.
-    .WithConfigurationSection(builder.Configuration, "Gateway");
+    .WithConfigurationSection(builder.Configuration, "Gateway")
+    // The API reference (Scalar over every service's OpenAPI document) is for developers: run locally, never published.
+    .WithEnvironment("Gateway__ApiReference", builder.ExecutionContext.IsRunMode ? "true" : "false");
 
 // Identity first: every other service validates its tokens, and the dashboard's admin commands sign in with it.
 var identity = builder.AddService<Projects.Identity_API>("identity", identityDb)

@@ -1,5 +1,6 @@
 using AspireShop.ServiceDefaults.Http;
 using AspireShop.ServiceDefaults.Messaging;
+using AspireShop.ServiceDefaults.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -28,6 +29,7 @@ public static class ServiceDefaultsExtensions
         builder.AddDefaultHealthChecks();
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddDefaultOpenApi();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -78,14 +80,16 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Error handling plus /health (every check) and /alive (liveness only). Mapped in every environment because
-    /// Container Apps probes them in production too.
+    /// Error handling plus /health (every check), /alive (liveness only) and the OpenAPI document. Mapped in every
+    /// environment because Container Apps probes them in production too; services are reached only through the
+    /// gateway, which forwards the documents only where it serves the API reference.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
+        app.MapDefaultOpenApi();
         app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {

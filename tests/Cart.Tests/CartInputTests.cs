@@ -16,6 +16,13 @@ public sealed class CartInputTests(CartInputTests.Fixture fixture) : IClassFixtu
     private CartApp Cart => fixture.Cart;
 
     [Fact]
+    public async Task EveryMappedRouteIsInTheOpenApiDocument()
+    {
+        using var client = fixture.Cart.Anonymous();
+        Assert.Empty(await OpenApiCoverage.UndocumentedAsync(fixture.Cart.Services, client));
+    }
+
+    [Fact]
     public async Task AnonymousCallersGet401OnEveryRoute()
     {
         var offer = await fixture.NewOfferAsync();

@@ -1,5 +1,7 @@
 using System.Net;
 
+using AspireShop.TestKit;
+
 namespace AspireShop.Catalog.Tests;
 
 /// <summary>The operator's endpoints: health for probes, dead-letter replay for admins.</summary>
@@ -17,6 +19,13 @@ public sealed class OperationsTests(CatalogFixture fixture) : IClassFixture<Cata
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, seller.StatusCode);
         Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+    }
+
+    [Fact]
+    public async Task EveryMappedRouteIsInTheOpenApiDocument()
+    {
+        using var client = App.Anonymous();
+        Assert.Empty(await OpenApiCoverage.UndocumentedAsync(App.Services, client));
     }
 
     [Fact]

@@ -5,12 +5,21 @@ using System.Text.Json;
 using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.IdentityModel.JsonWebTokens;
 
+using AspireShop.TestKit;
+
 namespace AspireShop.Identity.Tests;
 
 /// <summary>Buyers register themselves; admins create sellers; the validation and authorization around both.</summary>
 public sealed class UsersTests(IdentityFixture fixture) : IClassFixture<IdentityFixture>
 {
     private IdentityApp App => fixture.App;
+
+    [Fact]
+    public async Task EveryMappedRouteIsInTheOpenApiDocument()
+    {
+        using var client = fixture.App.Anonymous();
+        Assert.Empty(await OpenApiCoverage.UndocumentedAsync(fixture.App.Services, client));
+    }
 
     [Fact]
     public async Task ARegisteredBuyerCanSignInWithRoleBuyer()

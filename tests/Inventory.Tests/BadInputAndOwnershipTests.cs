@@ -52,6 +52,13 @@ public sealed class BadInputAndOwnershipTests(InventoryFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task EveryMappedRouteIsInTheOpenApiDocument()
+    {
+        using var client = fixture.App.Anonymous();
+        Assert.Empty(await OpenApiCoverage.UndocumentedAsync(fixture.App.Services, client));
+    }
+
+    [Fact]
     public async Task AnotherSellerCannotSetOrAdjustTheOwnersStock()
     {
         var (skuId, sellerA) = await App.CreateStockAsync(onHand: 5);

@@ -323,6 +323,10 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
         await Host.UntilAsync($"q={token}&sort=price_asc", r => r.Items.FirstOrDefault()?.MinPrice == 27m);
     }
 
+    [BackendFact]
+    public async Task EveryMappedRouteIsInTheOpenApiDocument() =>
+        Assert.Empty(await OpenApiCoverage.UndocumentedAsync(stack.Host.Services, stack.Host.Client));
+
     /// <summary>
     /// Catalog's CDC rows as Search reads them: Catalog's own migration, rows changed by the published column names
     /// (<c>Catalog.Contracts</c>), the real relay's change events, Search's real consumer. A renamed column fails here.

@@ -74,6 +74,13 @@ public sealed class PlatformFixture : IAsyncLifetime
             .Where(resource => !(App.ResourceNotifications.TryGetCurrentState(resource.Name, out var state) && state.Snapshot.IsHidden))
             .ToList();
 
+    /// <summary>The services (projects under <c>services/</c>), so a test over all of them covers a new one by itself.</summary>
+    public IReadOnlyList<string> ServiceNames() =>
+        Resources().OfType<ProjectResource>()
+            .Where(p => !IsStep(p.Name) && p.GetProjectMetadata().ProjectPath.Replace('\\', '/').Contains("/services/", StringComparison.Ordinal))
+            .Select(p => p.Name)
+            .ToList();
+
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource);
 
     public async Task<string> GetConnectionStringAsync(string resource) =>

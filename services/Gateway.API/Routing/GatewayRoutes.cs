@@ -1,6 +1,8 @@
 using System.Net;
+using AspireShop.ServiceDefaults.OpenApi;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
 
 namespace AspireShop.Gateway.Routing;
 
@@ -46,6 +48,17 @@ public static class GatewayRoutes
         // Identity guards its own admin endpoints; the token endpoint is throttled per IP against password guessing.
         Route("identity", "identity", "/auth/{**rest}", GatewayPolicies.Anonymous, rateLimit: GatewayRateLimits.Auth),
     ];
+
+    /// <summary>The path of a service's OpenAPI document at the gateway, for the API reference.</summary>
+    public const string ApiDocumentPattern = "/openapi/services/{documentName}.json";
+
+    /// <summary>
+    /// <c>GET /openapi/services/&lt;service&gt;.json</c> → the service's <c>/openapi/v1.json</c>: only where the API
+    /// reference is served (run locally), so a deployed gateway publishes no map of its services.
+    /// </summary>
+    public static IEnumerable<RouteConfig> ApiDocumentRoutes() => Services.Keys.Select(service =>
+        Route($"{service}-openapi", service, ApiDocumentPattern.Replace("{documentName}", service, StringComparison.Ordinal), GatewayPolicies.Anonymous, Reads)
+            .WithTransformPathSet(OpenApiDefaults.DocumentPath));
 
     /// <summary>Name of a service's cleartext HTTP/2 endpoint, when the AppHost gives it one (see decisions).</summary>
     public const string H2cEndpointName = "h2c";
