@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Aspire.Hosting.Lifecycle;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Configuration;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration;
 
 namespace AspireShop.AppHost.Infrastructure;
 

@@ -11,7 +11,7 @@ namespace AspireShop.BuildingBlocks.Data;
 /// The one-shot <c>migrate</c> step every service with a database runs instead of its web host (the AppHost's
 /// <c>&lt;service&gt;-migrations</c> resource, which the service waits for), so no instance starts on an old schema.
 /// </summary>
-public static class MigrateStep
+public static partial class MigrateStep
 {
     public const string Command = "migrate";
 
@@ -43,7 +43,7 @@ public static class MigrateStep
         try
         {
             await MigrateAsync<TContext>(host.Services);
-            logger.LogInformation("{Database} migrated", typeof(TContext).Name);
+            LogMigrated(logger, typeof(TContext).Name);
             if (then is not null)
             {
                 await using var scope = host.Services.CreateAsyncScope();
@@ -54,8 +54,14 @@ public static class MigrateStep
         }
         catch (Exception ex)
         {
-            logger.LogCritical(ex, "{Command} failed", string.Join(' ', args));
+            LogFailed(logger, ex, string.Join(' ', args));
             return 1;
         }
     }
+
+    [LoggerMessage(LogLevel.Information, "{Database} migrated")]
+    private static partial void LogMigrated(ILogger logger, string database);
+
+    [LoggerMessage(LogLevel.Critical, "{Command} failed")]
+    private static partial void LogFailed(ILogger logger, Exception error, string command);
 }

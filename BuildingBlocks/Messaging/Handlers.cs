@@ -8,7 +8,7 @@ namespace AspireShop.BuildingBlocks.Messaging;
 public interface IEventHandler<in TEvent>
     where TEvent : class
 {
-    Task HandleAsync(TEvent @event, ReceivedMessage message, CancellationToken cancellationToken);
+    Task HandleAsync(TEvent payload, ReceivedMessage message, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using AspireShop.ServiceDefaults.Messaging;
-using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -8,7 +8,7 @@ public sealed class LoadRunner(HttpClient client, LoadOptions options, string la
 
     private int _errorReported;
 
-    public async Task<LoadResult> RunAsync(Step step, CancellationToken cancellationToken)
+    public async Task<LoadResult> RunAsync(LoadStep step, CancellationToken cancellationToken)
     {
         var window = LoadWindow.StartingNow(options);
         var counters = new LoadCounters();

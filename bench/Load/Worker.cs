@@ -6,7 +6,7 @@ namespace AspireShop.Bench.Load;
 /// One closed-loop client: sends the next request as soon as the last one finished. Its tallies are its own (no
 /// locks on the hot path) and are merged only once all workers stopped.
 /// </summary>
-public sealed class Worker(HttpClient client, Step step, LoadWindow window, LoadCounters counters, Action<string, Exception> onFirstError)
+public sealed class Worker(HttpClient client, LoadStep step, LoadWindow window, LoadCounters counters, Action<string, Exception> onFirstError)
 {
     private readonly List<long> _latencies = new(capacity: 4096);
 

@@ -1,4 +1,3 @@
-using Aspire.Hosting;
 using AspireShop.TestKit;
 
 namespace AspireShop.Bench.Platform;

@@ -11,6 +11,9 @@ public sealed class BenchContext : IDisposable
     private readonly List<HttpClient> _owned = [];
     private readonly Lazy<BenchIdentity> _identity;
 
+    /// <param name="client">The client loads use unless they bring their own.</param>
+    /// <param name="options">The run's duration, warm-up and concurrency.</param>
+    /// <param name="platform">The self-hosted platform; null with --target.</param>
     /// <param name="target">The --target gateway; null when self-hosted.</param>
     public BenchContext(HttpClient client, LoadOptions options, PlatformFixture? platform, Uri? target = null)
     {
@@ -61,11 +64,11 @@ public sealed class BenchContext : IDisposable
     }
 
     /// <summary>Warm-up then a measured closed-loop load of <paramref name="step"/>; may be called more than once per run.</summary>
-    public Task<LoadResult> RunLoadAsync(string label, Step step, CancellationToken cancellationToken) =>
+    public Task<LoadResult> RunLoadAsync(string label, LoadStep step, CancellationToken cancellationToken) =>
         new LoadRunner(Client, Options, label).RunAsync(step, cancellationToken);
 
     /// <summary>The same, with another client (another resource) handed to the step, and optionally other timings.</summary>
-    public Task<LoadResult> RunLoadAsync(string label, HttpClient client, Step step, CancellationToken cancellationToken, LoadOptions? options = null) =>
+    public Task<LoadResult> RunLoadAsync(string label, HttpClient client, LoadStep step, CancellationToken cancellationToken, LoadOptions? options = null) =>
         new LoadRunner(client, options ?? Options, label).RunAsync(step, cancellationToken);
 
     public void Dispose()

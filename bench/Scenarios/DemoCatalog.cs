@@ -80,10 +80,9 @@ public static class DemoCatalog
 
     /// <summary>
     /// Renames a product; returns once the catalog committed the change. Seeded products belong to seeded sellers who
-    /// have no sign-in, so the demo admin (who may edit any product) writes it; <paramref name="sellerId"/> is the owner,
-    /// kept for callers' sake.
+    /// have no sign-in, so the demo admin (who may edit any product) writes it.
     /// </summary>
-    public static Task RenameAsync(HttpClient catalog, Guid productId, Guid sellerId, string title, CancellationToken cancellationToken) =>
+    public static Task RenameAsync(HttpClient catalog, Guid productId, string title, CancellationToken cancellationToken) =>
         RenameAsync(catalog, CurrentIdentity, productId, title, cancellationToken);
 
     public static async Task RenameAsync(HttpClient catalog, BenchIdentity identity, Guid productId, string title, CancellationToken cancellationToken)

@@ -11,6 +11,8 @@ namespace AspireShop.Bench.Scenarios;
 /// </summary>
 public sealed class GatewayOverheadScenario : IScenario
 {
+    private static readonly string[] Measured = ["catalog", "gateway"];
+
     private const int Rotation = 100;
     private const string Lifted = "1000000";
 
@@ -58,7 +60,7 @@ public sealed class GatewayOverheadScenario : IScenario
             }
         }
 
-        Step page = async (client, ct) =>
+        LoadStep page = async (client, ct) =>
         {
             var (id, _) = products[Random.Shared.Next(products.Count)];
             using var response = await client.GetAsync($"api/catalog/products/{id}", ct);
@@ -71,7 +73,7 @@ public sealed class GatewayOverheadScenario : IScenario
         var half = context.Options with { Duration = context.Options.Duration / 2 };
         var settle = half with { Warmup = TimeSpan.FromSeconds(Math.Min(2, context.Options.Warmup.TotalSeconds)) };
         var rounds = new List<(string Target, LoadResult Result)>();
-        var pids = new[] { "catalog", "gateway" }.ToDictionary(name => name, name => ResourceCpu.Pid(platform, name));
+        var pids = Measured.ToDictionary(name => name, name => ResourceCpu.Pid(platform, name));
         var cpu = new Dictionary<string, double>();
         foreach (var (target, client, options) in new[] { ("direct", direct, half), ("gateway", gateway, half), ("gateway", gateway, settle), ("direct", direct, settle) })
         {

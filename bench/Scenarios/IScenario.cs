@@ -3,7 +3,7 @@ using AspireShop.Bench.Load;
 namespace AspireShop.Bench.Scenarios;
 
 /// <summary>
-/// A named benchmark. It runs one or more loads through <see cref="BenchContext.RunLoadAsync"/>, may add its own
+/// A named benchmark. It runs one or more loads through <c>BenchContext.RunLoadAsync</c>, may add its own
 /// figures to <see cref="BenchContext.Metrics"/>, and returns the load whose figures head the report.
 /// </summary>
 public interface IScenario

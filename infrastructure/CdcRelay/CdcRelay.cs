@@ -95,7 +95,7 @@ public sealed partial class CdcRelay
             await StopProducingAsync(pending.Writer);
             drainCts.CancelAfter(DrainTimeout);
             await acks;
-            _logger.LogInformation("CDC relay {Source} stopped after acknowledging {Lsn}", Source.Name, replication.LastFlushedLsn);
+            LogStopped(Source.Name, replication.LastFlushedLsn.ToString());
         }
         finally
         {
@@ -127,7 +127,7 @@ public sealed partial class CdcRelay
     }
 
     /// <summary>Acknowledges each transaction's end LSN in commit order once all its messages are delivered.</summary>
-    private async Task AcknowledgeAsync(LogicalReplicationConnection replication, ChannelReader<PendingAck> pending, CancellationToken cancellationToken)
+    private static async Task AcknowledgeAsync(LogicalReplicationConnection replication, ChannelReader<PendingAck> pending, CancellationToken cancellationToken)
     {
         while (await pending.WaitToReadAsync(cancellationToken))
         {
@@ -159,7 +159,7 @@ public sealed partial class CdcRelay
             if (await command.ExecuteScalarAsync(cancellationToken) is int pid && pid == processId)
             {
                 Interlocked.Exchange(ref _streamingSinceTicks, DateTimeOffset.UtcNow.UtcTicks);
-                _logger.LogInformation("CDC relay {Source} streaming slot {Slot} of {Database}", Source.Name, Source.SlotName, DatabaseName);
+                LogStreaming(Source.Name, Source.SlotName, DatabaseName);
                 return;
             }
         }
@@ -186,9 +186,21 @@ public sealed partial class CdcRelay
         QueueBufferingMaxMessages = 1_000_000,
         MessageTimeoutMs = 60_000,
     })
-        .SetErrorHandler((_, error) => _logger.LogWarning("Kafka producer of {Source}: {Reason}", Source.Name, error.Reason))
-        .SetLogHandler((_, message) => _logger.LogDebug("librdkafka {Facility}: {Message}", message.Facility, message.Message))
+        .SetErrorHandler((_, error) => LogProducerError(Source.Name, error.Reason))
+        .SetLogHandler((_, message) => LogLibrdkafka(message.Facility, message.Message))
         .Build();
 
     private sealed record PendingAck(NpgsqlLogSequenceNumber EndLsn, Task[] Deliveries);
+
+    [LoggerMessage(LogLevel.Information, "CDC relay {Source} streaming slot {Slot} of {Database}")]
+    private partial void LogStreaming(string source, string slot, string database);
+
+    [LoggerMessage(LogLevel.Warning, "Kafka producer of {Source}: {Reason}")]
+    private partial void LogProducerError(string source, string reason);
+
+    [LoggerMessage(LogLevel.Debug, "librdkafka {Facility}: {Message}")]
+    private partial void LogLibrdkafka(string facility, string message);
+
+    [LoggerMessage(LogLevel.Information, "CDC relay {Source} stopped after acknowledging {Lsn}")]
+    private partial void LogStopped(string source, string lsn);
 }

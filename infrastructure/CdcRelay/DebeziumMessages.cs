@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Confluent.Kafka;
-using NpgsqlTypes;
 using Npgsql.Replication.PgOutput;
+using NpgsqlTypes;
 
 namespace AspireShop.Infrastructure.CdcRelay;
 

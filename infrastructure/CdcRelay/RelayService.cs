@@ -1,7 +1,7 @@
 namespace AspireShop.Infrastructure.CdcRelay;
 
 /// <summary>Runs one <see cref="CdcRelay"/> per source and restarts a failed one with exponential backoff and jitter.</summary>
-public sealed class RelayService(IReadOnlyList<CdcSource> sources, string kafkaBootstrapServers, ILoggerFactory loggers) : BackgroundService
+public sealed partial class RelayService(IReadOnlyList<CdcSource> sources, string kafkaBootstrapServers, ILoggerFactory loggers) : BackgroundService
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
@@ -33,7 +33,7 @@ public sealed class RelayService(IReadOnlyList<CdcSource> sources, string kafkaB
                 // A run that streamed for a while was healthy: the next failure starts the backoff again.
                 failures = DateTimeOffset.UtcNow - started > HealthyRun ? 1 : failures + 1;
                 var delay = Backoff(failures);
-                logger.LogError(e, "CDC relay {Source} failed (attempt {Failures}); restarting in {DelayMs} ms", source.Name, failures, (int)delay.TotalMilliseconds);
+                LogRestarting(logger, e, source.Name, failures, (int)delay.TotalMilliseconds);
                 await Task.Delay(delay, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
             }
         }
@@ -44,4 +44,7 @@ public sealed class RelayService(IReadOnlyList<CdcSource> sources, string kafkaB
         var exponential = Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, failures - 1));
         return TimeSpan.FromMilliseconds(exponential * (0.5 + Random.Shared.NextDouble()));
     }
+
+    [LoggerMessage(LogLevel.Error, "CDC relay {Source} failed (attempt {Failures}); restarting in {DelayMs} ms")]
+    private static partial void LogRestarting(ILogger logger, Exception error, string source, int failures, int delayMs);
 }

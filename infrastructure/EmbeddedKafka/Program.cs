@@ -33,15 +33,15 @@ try
 }
 catch (InvalidOperationException e)
 {
-    app.Logger.LogCritical(e, "Could not start the mock Kafka broker");
+    BrokerLog.StartFailed(app.Logger, e);
     return 1;
 }
 
 using var disposeCluster = cluster;
-app.Logger.LogInformation("Mock Kafka broker listening on {BootstrapServers}", cluster.BootstrapServers);
+BrokerLog.Listening(app.Logger, cluster.BootstrapServers);
 foreach (var topic in topics)
 {
-    app.Logger.LogInformation("Created topic {Topic} with {Partitions} partitions", topic.Name, topic.Partitions);
+    BrokerLog.TopicCreated(app.Logger, topic.Name, topic.Partitions);
 }
 
 var ready = WaitUntilReadyAsync();
@@ -56,7 +56,7 @@ async Task<bool> WaitUntilReadyAsync()
     try
     {
         await cluster.WaitUntilReadyAsync(topics.Select(t => t.Name), TimeSpan.FromSeconds(60), app.Lifetime.ApplicationStopping);
-        app.Logger.LogInformation("Mock Kafka broker ready at {BootstrapServers} {ElapsedMs} ms after start", cluster.BootstrapServers, started.ElapsedMilliseconds);
+        BrokerLog.Ready(app.Logger, cluster.BootstrapServers, started.ElapsedMilliseconds);
         return true;
     }
     catch (OperationCanceledException)
@@ -66,9 +66,27 @@ async Task<bool> WaitUntilReadyAsync()
     catch (TimeoutException e)
     {
         // A broker that never becomes reachable should fail the resource visibly instead of staying unhealthy forever.
-        app.Logger.LogCritical(e, "Mock Kafka broker did not become ready; stopping");
+        BrokerLog.NotReady(app.Logger, e);
         Environment.ExitCode = 1;
         app.Lifetime.StopApplication();
         return false;
     }
+}
+
+internal static partial class BrokerLog
+{
+    [LoggerMessage(LogLevel.Critical, "Could not start the mock Kafka broker")]
+    public static partial void StartFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(LogLevel.Information, "Mock Kafka broker listening on {BootstrapServers}")]
+    public static partial void Listening(ILogger logger, string bootstrapServers);
+
+    [LoggerMessage(LogLevel.Information, "Created topic {Topic} with {Partitions} partitions")]
+    public static partial void TopicCreated(ILogger logger, string topic, int partitions);
+
+    [LoggerMessage(LogLevel.Information, "Mock Kafka broker ready at {BootstrapServers} {ElapsedMs} ms after start")]
+    public static partial void Ready(ILogger logger, string bootstrapServers, long elapsedMs);
+
+    [LoggerMessage(LogLevel.Critical, "Mock Kafka broker did not become ready; stopping")]
+    public static partial void NotReady(ILogger logger, Exception error);
 }

@@ -1,14 +1,8 @@
 extern alias CartApi;
-
-using System.Net.Http.Headers;
 using AspireShop.Cart.API.Services;
 using AspireShop.TestKit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
-using StackExchange.Redis;
 
 namespace AspireShop.Cart.Tests;
 
@@ -17,9 +11,8 @@ namespace AspireShop.Cart.Tests;
 /// Catalog and Inventory clients sent to the in-process servers (a null handler leaves a client on its real network
 /// address, e.g. a port nobody listens on).
 /// </summary>
-public sealed class CartApp : WebApplicationFactory<CartApi::Program>
+public sealed class CartApp : ServiceHost<CartApi::Program>
 {
-    private readonly Dictionary<string, string?> _settings;
     private readonly Func<HttpMessageHandler>? _catalogHandler;
     private readonly Func<HttpMessageHandler>? _inventoryHandler;
 
@@ -28,59 +21,48 @@ public sealed class CartApp : WebApplicationFactory<CartApi::Program>
         Func<HttpMessageHandler>? catalogHandler,
         Func<HttpMessageHandler>? inventoryHandler,
         IReadOnlyDictionary<string, string?>? overrides = null)
+        : this(infrastructure, InfrastructureFixture.CreateRedisKeyPrefix("cart"), catalogHandler, inventoryHandler, overrides)
     {
-        RedisPrefix = InfrastructureFixture.CreateRedisKeyPrefix("cart");
+    }
+
+    private CartApp(
+        InfrastructureFixture infrastructure,
+        string redisPrefix,
+        Func<HttpMessageHandler>? catalogHandler,
+        Func<HttpMessageHandler>? inventoryHandler,
+        IReadOnlyDictionary<string, string?>? overrides)
+        : base(
+            new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
+                ["Cart:RedisPrefix"] = redisPrefix,
+                ["Cart:CatalogBaseAddress"] = "http://localhost/",
+                ["Cart:InventoryBaseAddress"] = "http://localhost/",
+                ["Logging:LogLevel:Default"] = "Warning",
+            },
+            overrides)
+    {
+        RedisPrefix = redisPrefix;
         RedisConnectionString = infrastructure.RedisConnectionString;
         _catalogHandler = catalogHandler;
         _inventoryHandler = inventoryHandler;
-        _settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
-            ["Cart:RedisPrefix"] = RedisPrefix,
-            ["Cart:CatalogBaseAddress"] = "http://localhost/",
-            ["Cart:InventoryBaseAddress"] = "http://localhost/",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            _settings[key] = value;
-        }
     }
 
     public string RedisPrefix { get; }
 
     public string RedisConnectionString { get; }
 
-    public HttpClient Anonymous() => CreateClient();
-
-    public HttpClient As(TestUser user)
+    protected override void ConfigureTestServices(IServiceCollection services)
     {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Issue(user));
-        return client;
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        // UseSetting reaches Program as arguments, so registration-time reads (connection strings) see it.
-        foreach (var (key, value) in _settings)
+        services.UseTestServiceTokens();
+        if (_catalogHandler is not null)
         {
-            builder.UseSetting(key, value);
+            services.Configure<HttpClientFactoryOptions>(nameof(CatalogClient), o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = _catalogHandler()));
         }
 
-        builder.ConfigureTestServices(services =>
+        if (_inventoryHandler is not null)
         {
-            services.UseTestTokens();
-            services.UseTestServiceTokens();
-            if (_catalogHandler is not null)
-            {
-                services.Configure<HttpClientFactoryOptions>(nameof(CatalogClient), o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = _catalogHandler()));
-            }
-
-            if (_inventoryHandler is not null)
-            {
-                services.Configure<HttpClientFactoryOptions>(nameof(InventoryClient), o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = _inventoryHandler()));
-            }
-        });
+            services.Configure<HttpClientFactoryOptions>(nameof(InventoryClient), o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = _inventoryHandler()));
+        }
     }
 }

@@ -1,17 +1,11 @@
 extern alias CatalogApi;
-
-using AspireShop.BuildingBlocks.Data;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Catalog.API.Data;
-using AspireShop.Catalog.API.Events;
-using AspireShop.Inventory.Contracts;
 using AspireShop.Catalog.API.Services;
+using AspireShop.Inventory.Contracts;
 using AspireShop.TestKit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 
 namespace AspireShop.Cart.Tests;
 
@@ -19,11 +13,12 @@ namespace AspireShop.Cart.Tests;
 /// The real Catalog service in-process on a fresh database (migrated as its migrate step does), so the cart prices
 /// lines from real offers. Sellers create products through its API.
 /// </summary>
-public sealed class CatalogHost : WebApplicationFactory<CatalogApi::Program>
+public sealed class CatalogHost : ServiceHost<CatalogApi::Program>
 {
-    private readonly Dictionary<string, string?> _settings;
-
-    private CatalogHost(Dictionary<string, string?> settings) => _settings = settings;
+    private CatalogHost(Dictionary<string, string?> settings)
+        : base(settings)
+    {
+    }
 
     public static async Task<CatalogHost> StartAsync(InfrastructureFixture infrastructure)
     {
@@ -69,23 +64,6 @@ public sealed class CatalogHost : WebApplicationFactory<CatalogApi::Program>
         return created.Variants
             .Select(v => new TestOffer(v.Id, seller.SellerId!.Value, created.Id, created.Title, v.Code, v.Offers.Single().Price, v.Offers.Single().Currency))
             .ToList();
-    }
-
-    public HttpClient As(TestUser seller)
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Issue(seller));
-        return client;
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        foreach (var (key, value) in _settings)
-        {
-            builder.UseSetting(key, value);
-        }
-
-        builder.ConfigureTestServices(services => services.UseTestTokens());
     }
 }
 

@@ -1,15 +1,10 @@
 extern alias InventoryApi;
-
-using AspireShop.BuildingBlocks.Data;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Inventory.API.Data;
 using AspireShop.TestKit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 
 namespace AspireShop.Cart.Tests;
 
@@ -17,11 +12,12 @@ namespace AspireShop.Cart.Tests;
 /// The real Inventory service in-process on a fresh database (migrated as its migrate step does) and a Redis prefix of
 /// its own. Sellers set stock through its API; tests read reservations and availability back from it.
 /// </summary>
-public sealed class InventoryHost : WebApplicationFactory<InventoryApi::Program>
+public sealed class InventoryHost : ServiceHost<InventoryApi::Program>
 {
-    private readonly Dictionary<string, string?> _settings;
-
-    private InventoryHost(Dictionary<string, string?> settings) => _settings = settings;
+    private InventoryHost(Dictionary<string, string?> settings)
+        : base(settings)
+    {
+    }
 
     public static async Task<InventoryHost> StartAsync(InfrastructureFixture infrastructure)
     {
@@ -48,7 +44,7 @@ public sealed class InventoryHost : WebApplicationFactory<InventoryApi::Program>
 
     public async Task<int> AvailableAsync(TestOffer offer)
     {
-        using var response = await CreateClient().GetAsync($"/api/inventory/availability/{offer.SkuId}/{offer.SellerId}");
+        using var response = await Anonymous().GetAsync($"/api/inventory/availability/{offer.SkuId}/{offer.SellerId}");
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["available"]!.GetValue<int>();
     }
@@ -59,23 +55,6 @@ public sealed class InventoryHost : WebApplicationFactory<InventoryApi::Program>
         using var response = await As(TestUser.NewService()).GetAsync($"/api/inventory/reservations/{id}");
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<TestReservation>(CartRequests.Json))!;
-    }
-
-    public HttpClient As(TestUser user)
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Issue(user));
-        return client;
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        foreach (var (key, value) in _settings)
-        {
-            builder.UseSetting(key, value);
-        }
-
-        builder.ConfigureTestServices(services => services.UseTestTokens());
     }
 }
 

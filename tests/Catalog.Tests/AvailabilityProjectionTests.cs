@@ -1,5 +1,4 @@
 using AspireShop.Catalog.API.Services;
-using AspireShop.TestKit;
 using StackExchange.Redis;
 using static AspireShop.Catalog.Tests.Events;
 

@@ -1,15 +1,7 @@
 extern alias CatalogApi;
-
 using AspireShop.BuildingBlocks.Data;
-using System.Net.Http.Headers;
 using AspireShop.Catalog.API.Data;
-using AspireShop.Catalog.API.Events;
 using AspireShop.Inventory.Contracts;
-using AspireShop.TestKit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace AspireShop.Catalog.Tests;
@@ -19,13 +11,11 @@ namespace AspireShop.Catalog.Tests;
 /// with the database migrated exactly as the <c>migrate</c> step does it. Inventory's address is a local port nobody
 /// listens on: the product page must answer without it.
 /// </summary>
-public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
+public sealed class CatalogApp : ServiceHost<CatalogApi::Program>
 {
-    private readonly IReadOnlyDictionary<string, string?> _settings;
-
     private CatalogApp(IReadOnlyDictionary<string, string?> settings, string databaseConnectionString)
+        : base(settings)
     {
-        _settings = settings;
         DatabaseConnectionString = databaseConnectionString;
     }
 
@@ -59,16 +49,6 @@ public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
         return app;
     }
 
-    public HttpClient Anonymous() => CreateClient();
-
-    public HttpClient As(TestUser user)
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Issue(user));
-        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        return client;
-    }
-
     public async Task<T?> QueryScalarAsync<T>(string sql, params object[] parameters)
     {
         await using var connection = new NpgsqlConnection(DatabaseConnectionString);
@@ -81,19 +61,6 @@ public sealed class CatalogApp : WebApplicationFactory<CatalogApi::Program>
 
         var value = await command.ExecuteScalarAsync();
         return value is null or DBNull ? default : (T)value;
-    }
-
-    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        // UseSetting reaches Program as arguments, so registration-time reads (connection strings) see it.
-        foreach (var (key, value) in _settings)
-        {
-            builder.UseSetting(key, value);
-        }
-
-        builder.ConfigureTestServices(services => services.UseTestTokens());
     }
 }
 

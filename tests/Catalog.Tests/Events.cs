@@ -2,9 +2,8 @@ using System.Text;
 using System.Text.Json;
 using AspireShop.BuildingBlocks.Messaging;
 using AspireShop.BuildingBlocks.Outbox;
-using AspireShop.Catalog.API.Events;
-using AspireShop.Inventory.Contracts;
 using AspireShop.Catalog.API.Services;
+using AspireShop.Inventory.Contracts;
 using Confluent.Kafka;
 using StackExchange.Redis;
 

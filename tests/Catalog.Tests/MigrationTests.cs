@@ -1,6 +1,4 @@
-using AspireShop.BuildingBlocks.Outbox;
 using AspireShop.Catalog.API.Extensions;
-using AspireShop.TestKit;
 
 namespace AspireShop.Catalog.Tests;
 

@@ -1,7 +1,5 @@
 using System.Net;
 
-using AspireShop.TestKit;
-
 namespace AspireShop.Catalog.Tests;
 
 /// <summary>The operator's endpoints: health for probes, dead-letter replay for admins.</summary>

@@ -76,7 +76,7 @@ public sealed class ProductApiTests(CatalogFixture fixture) : IClassFixture<Cata
             description = "Now lighter.",
             brand = "Northwind",
             category = "Outdoor",
-            images = new[] { "https://images.aspireshop.example/jacket/2.jpg" },
+            images = new List<string> { "https://images.aspireshop.example/jacket/2.jpg" },
             attributes = new Dictionary<string, string> { ["material"] = "gore-tex" },
             variants = new object[]
             {

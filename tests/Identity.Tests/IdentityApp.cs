@@ -1,14 +1,12 @@
 extern alias IdentityApi;
 
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using AspireShop.Identity.API.Data;
 using AspireShop.Identity.API.Extensions;
 using AspireShop.TestKit;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -21,7 +19,7 @@ namespace AspireShop.Identity.Tests;
 /// The identity service in-process (its real Program) on a fresh database of the fixture's Postgres, migrated and
 /// seeded by the same <c>migrate</c> command the AppHost's identity-migrations step runs.
 /// </summary>
-public sealed class IdentityApp : WebApplicationFactory<IdentityApi::Program>
+public sealed class IdentityApp : ServiceHost<IdentityApi::Program>
 {
     public const string Issuer = "http://localhost/auth/";
     public const string CliClient = IdentitySeeder.CliClientId;
@@ -32,11 +30,9 @@ public sealed class IdentityApp : WebApplicationFactory<IdentityApi::Program>
     public const string StorefrontRedirectUri = "http://storefront.test/callback";
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(10);
 
-    private readonly IReadOnlyDictionary<string, string?> _settings;
-
     private IdentityApp(IReadOnlyDictionary<string, string?> settings, string databaseConnectionString)
+        : base(settings)
     {
-        _settings = settings;
         DatabaseConnectionString = databaseConnectionString;
     }
 
@@ -78,14 +74,11 @@ public sealed class IdentityApp : WebApplicationFactory<IdentityApi::Program>
         return new IdentityApp(settings, database);
     }
 
-    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    // Identity validates only the tokens it issues, like in production.
+    protected override bool AcceptsTestTokens => false;
 
-    public HttpClient WithToken(string accessToken)
-    {
-        var client = Anonymous();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        return client;
-    }
+    // Redirects are part of what the sign-in tests assert.
+    public override HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     public async Task<HttpClient> AsAsync(string email, string password = IdentitySeeder.DemoPassword) =>
         WithToken((await PasswordTokenAsync(email, password)).AccessToken);
@@ -135,15 +128,6 @@ public sealed class IdentityApp : WebApplicationFactory<IdentityApi::Program>
 
         var value = await command.ExecuteScalarAsync();
         return value is null or DBNull ? default : (T)value;
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        // UseSetting reaches Program as arguments, so registration-time reads (connection strings) see it.
-        foreach (var (key, value) in _settings)
-        {
-            builder.UseSetting(key, value);
-        }
     }
 }
 

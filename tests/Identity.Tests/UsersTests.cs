@@ -3,9 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AspireShop.ServiceDefaults.Authentication;
-using Microsoft.IdentityModel.JsonWebTokens;
-
 using AspireShop.TestKit;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AspireShop.Identity.Tests;
 

@@ -1,18 +1,11 @@
 extern alias InventoryApi;
-
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AspireShop.BuildingBlocks.Outbox;
 using AspireShop.Inventory.API.Data;
-using AspireShop.Inventory.API.Events;
 using AspireShop.Inventory.Contracts;
 using AspireShop.TestKit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace AspireShop.Inventory.Tests;
@@ -21,13 +14,11 @@ namespace AspireShop.Inventory.Tests;
 /// The inventory service in-process (its real Program) on the fixture's Postgres (a fresh database unless one is given)
 /// and Redis (its own key prefix unless one is given), migrated as the <c>migrate</c> step does it, with test tokens.
 /// </summary>
-public sealed class InventoryApp : WebApplicationFactory<InventoryApi::Program>
+public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
 {
-    private readonly IReadOnlyDictionary<string, string?> _settings;
-
     private InventoryApp(IReadOnlyDictionary<string, string?> settings, string databaseConnectionString, string redisPrefix)
+        : base(settings)
     {
-        _settings = settings;
         DatabaseConnectionString = databaseConnectionString;
         RedisPrefix = redisPrefix;
     }
@@ -67,18 +58,6 @@ public sealed class InventoryApp : WebApplicationFactory<InventoryApi::Program>
         _ = app.Services;
         return app;
     }
-
-    public HttpClient Anonymous() => CreateClient();
-
-    public HttpClient As(TestUser user)
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Issue(user));
-        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        return client;
-    }
-
-    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
     /// <summary>Creates a stock row for a new (sku, seller) through the API, as its seller, and returns both ids.</summary>
     public async Task<(Guid SkuId, TestUser Seller)> CreateStockAsync(int onHand)
@@ -134,17 +113,6 @@ public sealed class InventoryApp : WebApplicationFactory<InventoryApi::Program>
         }
 
         return events;
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        // UseSetting reaches Program as arguments, so registration-time reads (connection strings) see it.
-        foreach (var (key, value) in _settings)
-        {
-            builder.UseSetting(key, value);
-        }
-
-        builder.ConfigureTestServices(services => services.UseTestTokens());
     }
 }
 

@@ -8,8 +8,8 @@ using AspireShop.BuildingBlocks.Messaging;
 using AspireShop.Inventory.Contracts;
 using AspireShop.TestKit;
 using Confluent.Kafka;
-using Npgsql;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
 
 namespace AspireShop.Platform.Tests;
 

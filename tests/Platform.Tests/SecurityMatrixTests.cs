@@ -196,7 +196,7 @@ public sealed class SecurityMatrixTests(PlatformFixture platform, ITestOutputHel
         }
     }
 
-    private async Task<string> RegisteredBuyerAsync(HttpClient gateway)
+    private static async Task<string> RegisteredBuyerAsync(HttpClient gateway)
     {
         var (email, password) = await PlatformIdentity.RegisterBuyerAsync(gateway);
         return await PlatformIdentity.PasswordTokenAsync(gateway, email, password);
@@ -245,7 +245,10 @@ public sealed class SecurityMatrixTests(PlatformFixture platform, ITestOutputHel
         var header = Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""");
         var claims = new JsonObject
         {
-            ["iss"] = issuer, ["aud"] = "aspireshop-api", ["sub"] = Guid.NewGuid().ToString(), ["role"] = "admin",
+            ["iss"] = issuer,
+            ["aud"] = "aspireshop-api",
+            ["sub"] = Guid.NewGuid().ToString(),
+            ["role"] = "admin",
             ["exp"] = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds(),
         };
         return $"{header}.{Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(claims.ToJsonString()))}.";
@@ -292,7 +295,10 @@ public sealed class SecurityMatrixTests(PlatformFixture platform, ITestOutputHel
     private static Row Closed(string name, HttpMethod method, string path, params Caller[] allowed) =>
         new(name, method, () => path, () => new JsonObject(), Enum.GetValues<Caller>().Except(allowed).ToDictionary(
             c => c,
-            c => c is Caller.Anonymous or Caller.Expired or Caller.ForeignKey or Caller.AlgNone ? new[] { 401 } : [403]));
+            c => c is Caller.Anonymous or Caller.Expired or Caller.ForeignKey or Caller.AlgNone ? Unauthorized : Forbidden));
+
+    private static readonly int[] Unauthorized = [401];
+    private static readonly int[] Forbidden = [403];
 
     /// <summary>Any real token <paramref name="ok"/>; none or a forged one <paramref name="anonymous"/>.</summary>
     private static Dictionary<Caller, int[]> Real(int anonymous, int ok) =>

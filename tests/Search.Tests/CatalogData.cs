@@ -98,7 +98,7 @@ public static class CatalogData
     }
 
     /// <summary>One SKU with one offer at <paramref name="price"/>.</summary>
-    public static VariantSpec[] Single(decimal price, IReadOnlyDictionary<string, string>? attributes = null) =>
+    public static VariantSpec[] OneOffer(decimal price, IReadOnlyDictionary<string, string>? attributes = null) =>
         [new VariantSpec(attributes ?? new Dictionary<string, string>(), new OfferSpec(price))];
 
     public static string Token(string prefix = "tok") => $"{prefix}{Guid.NewGuid():N}"[..(prefix.Length + 10)];

@@ -3,34 +3,29 @@ using System.Text.Json;
 using AspireShop.Search.API.Domain;
 using AspireShop.Search.API.Extensions;
 using AspireShop.TestKit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AspireShop.Search.Tests;
 
-/// <summary>The Search service under WebApplicationFactory, configured only through settings, as the AppHost would.</summary>
-public sealed class SearchHost : IAsyncDisposable
+/// <summary>
+/// The Search service in-process, configured only through settings, as the AppHost would. Any type of the service's
+/// assembly names its entry point; "Program" is ambiguous here (AppHost and CdcRelay have one too).
+/// </summary>
+public sealed class SearchHost : ServiceHost<SearchOptions>
 {
     public static readonly TimeSpan Step = TimeSpan.FromSeconds(2);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly Factory _factory;
-
     public SearchHost(IReadOnlyDictionary<string, string?> settings)
+        : base(settings, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" })
     {
-        _factory = new Factory(settings);
-        Client = _factory.CreateClient();
+        Client = CreateClient();
     }
 
     public HttpClient Client { get; }
 
-    public IServiceProvider Services => _factory.Services;
-
-    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+    public T Get<T>()
+        where T : notnull => Service<T>();
 
     public async Task<SearchResponse> SearchAsync(string query)
     {
@@ -57,24 +52,9 @@ public sealed class SearchHost : IAsyncDisposable
         return await Client.SendAsync(request);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _factory.DisposeAsync();
-    }
-
-    // Any type of the service's assembly names its entry point; "Program" is ambiguous here (AppHost and CdcRelay have one too).
-    private sealed class Factory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<SearchOptions>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-            builder.ConfigureTestServices(services => services.UseTestTokens());
-        }
+        await base.DisposeAsync();
     }
 }

@@ -61,7 +61,7 @@ public abstract class SearchStack(Uri? elasticsearch, bool enabled) : IAsyncLife
     public async Task WaitUntilConsumingAsync()
     {
         var canary = CatalogData.Token("warm");
-        await CatalogData.AddAsync(Catalog, new ProductSpec(canary, Category: canary, Variants: CatalogData.Single(1m)));
+        await CatalogData.AddAsync(Catalog, new ProductSpec(canary, Category: canary, Variants: CatalogData.OneOffer(1m)));
         await Host.UntilAsync($"category={canary}", r => r.Total == 1, TimeSpan.FromSeconds(60));
     }
 

@@ -33,7 +33,7 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
         var product = await CatalogData.AddAsync(Catalog, new ProductSpec(
             $"Trail runner {token}", "A light shoe for rough paths", "Stride", "shoes",
             new Dictionary<string, string> { ["material"] = "mesh" },
-            CatalogData.Single(89.90m, new Dictionary<string, string> { ["color"] = "blue" })));
+            CatalogData.OneOffer(89.90m, new Dictionary<string, string> { ["color"] = "blue" })));
 
         var created = await Host.UntilAsync($"q={token}", r => r.Items.SingleOrDefault()?.MinPrice == 89.90m && Colors(r).Any());
         var hit = created.Items.Single();
@@ -90,8 +90,8 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
     {
         var token = CatalogData.Token();
         var seeded = await CatalogData.AddAsync(Catalog,
-            new ProductSpec($"Alpha {token}", Variants: CatalogData.Single(10m)),
-            new ProductSpec($"Gamma {token}", Variants: CatalogData.Single(30m)));
+            new ProductSpec($"Alpha {token}", Variants: CatalogData.OneOffer(10m)),
+            new ProductSpec($"Gamma {token}", Variants: CatalogData.OneOffer(30m)));
         await Host.UntilAsync($"q={token}", r => r.Total == 2);
 
         var (alpha, gamma) = (seeded[0], seeded[1]);
@@ -100,7 +100,7 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
             await CatalogData.ExecuteAsync(Catalog, "UPDATE products SET title = $1 WHERE id = $2", $"Alpha prime {token}", alpha.Id);
             await CatalogData.ExecuteAsync(Catalog, "UPDATE offers SET price = 12.50 WHERE sku_id = $1", alpha.SkuIds[0]);
             await CatalogData.ExecuteAsync(Catalog, "DELETE FROM products WHERE id = $1", gamma.Id);
-            await CatalogData.AddAsync(Catalog, new ProductSpec($"Beta {token}", Variants: CatalogData.Single(20m)));
+            await CatalogData.AddAsync(Catalog, new ProductSpec($"Beta {token}", Variants: CatalogData.OneOffer(20m)));
         });
 
         var started = Stopwatch.GetTimestamp();
@@ -117,7 +117,7 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
     {
         var token = CatalogData.Token();
         var product = await CatalogData.AddAsync(Catalog, new ProductSpec(
-            $"Lantern one {token}", Category: token, Variants: CatalogData.Single(10m, new Dictionary<string, string> { ["color"] = "red" })));
+            $"Lantern one {token}", Category: token, Variants: CatalogData.OneOffer(10m, new Dictionary<string, string> { ["color"] = "red" })));
         var (sku, offer) = (product.SkuIds[0], product.Offers[0]);
         await CatalogData.ExecuteAsync(Catalog, "UPDATE products SET title = $1 WHERE id = $2", $"Lantern two {token}", product.Id);
         await CatalogData.ExecuteAsync(Catalog, "UPDATE offers SET price = 20 WHERE sku_id = $1", sku);
@@ -158,8 +158,8 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
         await CatalogData.AddAsync(Catalog,
             new ProductSpec("Aurora jacket", "Warm down jacket", "Northwind", token, new Dictionary<string, string> { ["material"] = "down" },
                 [new VariantSpec(Color("red"), new OfferSpec(120m)), new VariantSpec(Color("blue"), new OfferSpec(125m))]),
-            new ProductSpec("Breeze jacket", "Wind shell", "Northwind", token, null, CatalogData.Single(80m, Color("red"))),
-            new ProductSpec("Cirrus jacket", "Rain shell", "Fabrikam", token, null, CatalogData.Single(45.50m, Color("green"))),
+            new ProductSpec("Breeze jacket", "Wind shell", "Northwind", token, null, CatalogData.OneOffer(80m, Color("red"))),
+            new ProductSpec("Cirrus jacket", "Rain shell", "Fabrikam", token, null, CatalogData.OneOffer(45.50m, Color("green"))),
             new ProductSpec("Drift jacket", "Heavy parka", "Contoso", token, null,
                 [new VariantSpec(Color("blue"), new OfferSpec(200m)), new VariantSpec(Color("black"), new OfferSpec(210m))]),
             new ProductSpec("Ember jacket", "Not on sale yet", "Fabrikam", token));
@@ -200,7 +200,7 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
         var token = CatalogData.Token("cat");
         var now = DateTimeOffset.UtcNow;
         ProductSpec Product(string title, decimal? price, int daysAgo) =>
-            new(title, Category: token, Variants: price is { } p ? CatalogData.Single(p) : null, CreatedAt: now.AddDays(-daysAgo));
+            new(title, Category: token, Variants: price is { } p ? CatalogData.OneOffer(p) : null, CreatedAt: now.AddDays(-daysAgo));
         await CatalogData.AddAsync(Catalog,
             Product("P30", 30m, 5), Product("P10", 10m, 1), Product("P50", 50m, 3), Product("P20", 20m, 2), Product("P40", 40m, 4), Product("Pnone", null, 6));
         await Host.UntilAsync($"category={token}", r => r.Total == 6 && r.Items.Count(i => i.MinPrice is not null) == 5);
@@ -276,8 +276,8 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
     {
         var token = CatalogData.Token();
         var seeded = await CatalogData.AddAsync(Catalog,
-            new ProductSpec($"Orchid lamp {token}", Brand: "Lumen", Variants: CatalogData.Single(25m)),
-            new ProductSpec($"Lotus lamp {token}", Brand: "Lumen", Variants: CatalogData.Single(35m)));
+            new ProductSpec($"Orchid lamp {token}", Brand: "Lumen", Variants: CatalogData.OneOffer(25m)),
+            new ProductSpec($"Lotus lamp {token}", Brand: "Lumen", Variants: CatalogData.OneOffer(35m)));
         var (orchid, lotus) = (seeded[0], seeded[1]);
         await CatalogData.ExecuteAsync(Catalog, "UPDATE products SET title = $1 WHERE id = $2", $"Lotus lamp deluxe {token}", lotus.Id);
         await Host.UntilAsync($"q={token}", r => r.Items.Any(i => i.Title == $"Lotus lamp deluxe {token}"));
@@ -301,7 +301,7 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
         using var response = await Host.PostAsync("/admin/search/rebuild");
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"rebuild answered {(int)response.StatusCode}: {body}");
-        var rebuilt = JsonSerializer.Deserialize<RebuildResult>(body, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var rebuilt = JsonSerializer.Deserialize<RebuildResult>(body, JsonSerializerOptions.Web)!;
         output.WriteLine($"[{stack.Backend}] rebuild: {body}");
         Assert.True(rebuilt.Documents >= 2, body);
 
@@ -320,7 +320,7 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
 
         // ... while new changes stream in as before.
         await CatalogData.ExecuteAsync(Catalog, "UPDATE offers SET price = 27 WHERE sku_id = $1", orchid.SkuIds[0]);
-        await Host.UntilAsync($"q={token}&sort=price_asc", r => r.Items.FirstOrDefault()?.MinPrice == 27m);
+        await Host.UntilAsync($"q={token}&sort=price_asc", r => r.Items.Count > 0 && r.Items[0].MinPrice == 27m);
     }
 
     [BackendFact]
@@ -410,7 +410,7 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
         var loadSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         // Freshness: commit of a price change → visible in a search, one change at a time.
-        var product = (await CatalogData.AddAsync(Catalog, new ProductSpec($"Probe {token}", Category: token, Variants: CatalogData.Single(1m)))).SkuIds[0];
+        var product = (await CatalogData.AddAsync(Catalog, new ProductSpec($"Probe {token}", Category: token, Variants: CatalogData.OneOffer(1m)))).SkuIds[0];
         await Host.UntilAsync($"q=probe&category={token}", r => r.Total == 1);
         var freshness = new List<double>();
         for (var i = 2; i <= 21; i++)
@@ -459,7 +459,7 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
 
     private static string RepositoryIndexPath() => TestKit.RepositoryPaths.CreateScratchDirectory("search-index");
 
-    private static Task PollAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string failure) =>
+    private static Task<T> PollAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string failure) =>
         TestKit.Poll.UntilAsync(probe, done, SearchHost.Step, _ => failure, TimeSpan.FromMilliseconds(20));
 
     private MetricCollector<long> StaleWrites() =>

@@ -1,5 +1,5 @@
-using AspireShop.Infrastructure.CdcRelay;
 using AspireShop.Catalog.Contracts;
+using AspireShop.Infrastructure.CdcRelay;
 using Npgsql;
 using Relay = AspireShop.Infrastructure.CdcRelay.CdcRelay;
 

@@ -1,8 +1,8 @@
 using AspireShop.Catalog.Contracts;
 using Npgsql;
+using O = AspireShop.Catalog.Contracts.CatalogTables.Offers;
 using P = AspireShop.Catalog.Contracts.CatalogTables.Products;
 using S = AspireShop.Catalog.Contracts.CatalogTables.Skus;
-using O = AspireShop.Catalog.Contracts.CatalogTables.Offers;
 
 namespace AspireShop.TestKit;
 

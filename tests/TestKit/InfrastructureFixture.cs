@@ -17,6 +17,8 @@ public sealed class InfrastructureFixture : IAsyncLifetime
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static SharedServers? _shared;
 
+    // An instance member on purpose: tests use the fixture they were given, whatever the fixture shares underneath.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "The fixture's API is per instance.")]
     private SharedServers Servers => _shared ?? throw new InvalidOperationException("InitializeAsync has not run.");
 
     /// <summary>Connection string of the server's maintenance database; prefer <see cref="CreateDatabaseAsync"/>.</summary>

@@ -7,7 +7,7 @@ using Polly;
 namespace AspireShop.AppHost.Infrastructure.Debezium;
 
 /// <summary>The two Kafka Connect REST calls registration needs; every failure is logged, never thrown, so the AppHost keeps running.</summary>
-internal static class DebeziumConnectClient
+internal static partial class DebeziumConnectClient
 {
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StatusPollInterval = TimeSpan.FromSeconds(2);
@@ -24,19 +24,17 @@ internal static class DebeziumConnectClient
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                logger.LogError("Debezium connector {Connector} was refused ({Status}): {Body}", connector.Name, (int)response.StatusCode, Redact(body, password));
+                LogRefused(logger, connector.Name, (int)response.StatusCode, Redact(body, password));
                 return;
             }
 
-            logger.LogInformation(
-                "Debezium connector {Connector} {Outcome} (slot {Slot}).",
-                connector.Name, response.StatusCode == HttpStatusCode.Created ? "created" : "updated", connector.SlotName);
+            LogRegistered(logger, connector.Name, response.StatusCode == HttpStatusCode.Created ? "created" : "updated", connector.SlotName);
             await ReportStateAsync(http, connector, password, logger, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException
             || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            logger.LogError("Debezium connector {Connector} could not be registered: {Error}", connector.Name, Redact(ex.Message, password));
+            LogNotRegistered(logger, connector.Name, Redact(ex.Message, password));
         }
     }
 
@@ -54,13 +52,13 @@ internal static class DebeziumConnectClient
                 var (current, failure) = Summarize(status.RootElement);
                 if (failure is not null)
                 {
-                    logger.LogError("Debezium connector {Connector} failed: {Failure}", connector.Name, Redact(failure, password));
+                    LogFailed(logger, connector.Name, Redact(failure, password));
                     return;
                 }
 
                 if (current == "RUNNING")
                 {
-                    logger.LogInformation("Debezium connector {Connector} is running.", connector.Name);
+                    LogRunning(logger, connector.Name);
                     return;
                 }
 
@@ -70,9 +68,7 @@ internal static class DebeziumConnectClient
             await Task.Delay(StatusPollInterval, cancellationToken).ConfigureAwait(false);
         }
 
-        logger.LogWarning(
-            "Debezium connector {Connector} is {State} after {Seconds} s; see GET /connectors/{Connector}/status on the debezium endpoint.",
-            connector.Name, state, StatusTimeout.TotalSeconds, connector.Name);
+        LogNotRunning(logger, connector.Name, state, StatusTimeout.TotalSeconds);
     }
 
     /// <summary>RUNNING only when the connector and all of its tasks are; a FAILED one yields its trace's first and root-cause lines.</summary>
@@ -97,4 +93,22 @@ internal static class DebeziumConnectClient
     }
 
     private static string Redact(string text, string password) => text.Replace(password, "***", StringComparison.Ordinal);
+
+    [LoggerMessage(LogLevel.Error, "Debezium connector {Connector} was refused ({Status}): {Body}")]
+    private static partial void LogRefused(ILogger logger, string connector, int status, string body);
+
+    [LoggerMessage(LogLevel.Information, "Debezium connector {Connector} {Outcome} (slot {Slot}).")]
+    private static partial void LogRegistered(ILogger logger, string connector, string outcome, string slot);
+
+    [LoggerMessage(LogLevel.Error, "Debezium connector {Connector} could not be registered: {Error}")]
+    private static partial void LogNotRegistered(ILogger logger, string connector, string error);
+
+    [LoggerMessage(LogLevel.Error, "Debezium connector {Connector} failed: {Failure}")]
+    private static partial void LogFailed(ILogger logger, string connector, string failure);
+
+    [LoggerMessage(LogLevel.Information, "Debezium connector {Connector} is running.")]
+    private static partial void LogRunning(ILogger logger, string connector);
+
+    [LoggerMessage(LogLevel.Warning, "Debezium connector {Connector} is {State} after {Seconds} s; see GET /connectors/<name>/status on the debezium endpoint.")]
+    private static partial void LogNotRunning(ILogger logger, string connector, string state, double seconds);
 }

@@ -10,7 +10,7 @@ namespace AspireShop.AppHost.Infrastructure.Debezium;
 /// Containers mode: once Debezium Connect answers, creates or updates every CDC connector through its REST API and
 /// reports each outcome in the debezium resource's log, where the dashboard shows it.
 /// </summary>
-public static class DebeziumConnectorRegistration
+public static partial class DebeziumConnectorRegistration
 {
     /// <summary>The port the postgres image listens on inside the container network.</summary>
     private const int PostgresContainerPort = 5432;
@@ -46,7 +46,7 @@ public static class DebeziumConnectorRegistration
             var password = await postgres.Resource.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false);
             if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password))
             {
-                logger.LogError("CDC connectors not registered: the postgres user name or password parameter has no value.");
+                LogNoCredentials(logger);
                 return;
             }
 
@@ -56,7 +56,7 @@ public static class DebeziumConnectorRegistration
             {
                 if (!postgres.Resource.Databases.Values.Contains(source.Database))
                 {
-                    logger.LogError("CDC source '{Database}' not registered: the AppHost adds no such database (platform.AddDatabase).", source.Database);
+                    LogUnknownDatabase(logger, source.Database);
                     continue;
                 }
 
@@ -68,4 +68,10 @@ public static class DebeziumConnectorRegistration
             }
         });
     }
+
+    [LoggerMessage(LogLevel.Error, "CDC connectors not registered: the postgres user name or password parameter has no value.")]
+    private static partial void LogNoCredentials(ILogger logger);
+
+    [LoggerMessage(LogLevel.Error, "CDC source '{Database}' not registered: the AppHost adds no such database (platform.AddDatabase).")]
+    private static partial void LogUnknownDatabase(ILogger logger, string database);
 }

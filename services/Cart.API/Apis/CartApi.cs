@@ -82,7 +82,7 @@ public static class CartApi
             return TypedResults.Forbid();
         }
 
-        var change = await cart.RemoveAsync(buyerId, skuId, sellerId, cancellationToken);
+        var change = await cart.RemoveAsync(buyerId, skuId, sellerId);
         return change.Outcome is CartOutcome.Changed ? TypedResults.Ok(await ViewAsync(buyerId, cart, clock)) : Failure(change);
     }
 

@@ -1,6 +1,5 @@
-using AspireShop.ServiceDefaults.Http;
 using AspireShop.Cart.API.Domain;
-using Microsoft.AspNetCore.Http.HttpResults;
+using AspireShop.ServiceDefaults.Http;
 
 namespace AspireShop.Cart.API.Apis;
 

@@ -1,4 +1,3 @@
-using AspireShop.Cart.API.Apis;
 using AspireShop.Cart.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.ServiceDefaults.Http;

@@ -63,7 +63,7 @@ public sealed partial class CartService(
         ChangeLineAsync(buyerId, skuId, sellerId, current => current?.Quantity, offer: null, cancellationToken);
 
     /// <summary>Removes a line, then releases its hold; if Inventory is down the hold simply runs out.</summary>
-    public async Task<CartChange> RemoveAsync(Guid buyerId, Guid skuId, Guid sellerId, CancellationToken cancellationToken)
+    public async Task<CartChange> RemoveAsync(Guid buyerId, Guid skuId, Guid sellerId)
     {
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {

@@ -1,6 +1,5 @@
-using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.Catalog.API.Data;
-using AspireShop.Catalog.API.Identity;
+using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AspireShop.Catalog.API.Apis;

@@ -1,9 +1,9 @@
-using AspireShop.ServiceDefaults.Authentication;
 using System.Security.Claims;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Domain;
 using AspireShop.Catalog.API.Identity;
 using AspireShop.Catalog.API.Services;
+using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,5 @@
-using AspireShop.ServiceDefaults.Http;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Http.HttpResults;
+using AspireShop.ServiceDefaults.Http;
 
 namespace AspireShop.Catalog.API.Apis;
 

@@ -1,4 +1,3 @@
-using AspireShop.Catalog.API.Apis;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Events;
 using AspireShop.Catalog.API.Services;

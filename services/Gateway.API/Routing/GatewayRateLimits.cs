@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using AspireShop.ServiceDefaults.Authentication;
-using Microsoft.AspNetCore.RateLimiting;
 
 namespace AspireShop.Gateway.Routing;
 

@@ -1,7 +1,6 @@
-using AspireShop.ServiceDefaults.Http;
 using System.Text.RegularExpressions;
 using AspireShop.Identity.API.Domain;
-using Microsoft.AspNetCore.Http.HttpResults;
+using AspireShop.ServiceDefaults.Http;
 
 namespace AspireShop.Identity.API.Apis;
 

@@ -16,7 +16,7 @@ namespace AspireShop.Identity.API.Data;
 /// its own configuration (configuration wins), so a new client needs no migration run and a migrate step run with
 /// less configuration cannot undo them.
 /// </summary>
-public sealed class IdentitySeeder(
+public sealed partial class IdentitySeeder(
     TokenKeyStore keys,
     IOpenIddictApplicationManager applications,
     UserAccounts users,
@@ -124,7 +124,7 @@ public sealed class IdentitySeeder(
             if (existing is null)
             {
                 await applications.CreateAsync(descriptor, cancellationToken);
-                logger.LogInformation("Created client {ClientId}", descriptor.ClientId);
+                LogClientCreated(descriptor.ClientId);
             }
             else
             {
@@ -135,7 +135,7 @@ public sealed class IdentitySeeder(
         catch (Exception ex) when (ex is OpenIddictExceptions.ConcurrencyException or DbUpdateException)
         {
             // Another instance seeded the same client at the same moment; its row is as good as ours.
-            logger.LogInformation("Client {ClientId} was seeded concurrently by another instance", descriptor.ClientId);
+            LogClientSeededElsewhere(descriptor.ClientId);
         }
     }
 
@@ -146,8 +146,17 @@ public sealed class IdentitySeeder(
             var (outcome, _) = await users.CreateAsync(email, DemoPassword, name, [role], sellerId, cancellationToken);
             if (outcome == CreateUserOutcome.Created)
             {
-                logger.LogInformation("Created demo user {Email} ({Role})", email, role);
+                LogDemoUserCreated(email, role);
             }
         }
     }
+
+    [LoggerMessage(LogLevel.Information, "Created client {ClientId}")]
+    private partial void LogClientCreated(string? clientId);
+
+    [LoggerMessage(LogLevel.Information, "Client {ClientId} was seeded concurrently by another instance")]
+    private partial void LogClientSeededElsewhere(string? clientId);
+
+    [LoggerMessage(LogLevel.Information, "Created demo user {Email} ({Role})")]
+    private partial void LogDemoUserCreated(string email, string role);
 }

@@ -1,10 +1,10 @@
-using AspireShop.ServiceDefaults.Http;
 using AspireShop.Identity.API.Apis;
 using AspireShop.Identity.API.Data;
 using AspireShop.Identity.API.Domain;
 using AspireShop.Identity.API.Security;
 using AspireShop.Identity.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
+using AspireShop.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;

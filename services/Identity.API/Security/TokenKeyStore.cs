@@ -14,7 +14,7 @@ public sealed record TokenKeys(RsaSecurityKey Signing, RsaSecurityKey Encryption
 /// loads them, so tokens survive restarts and any instance validates what another issued. Production would load a Key
 /// Vault certificate instead; rotation (a second row, published in JWKS before it signs) is not built yet.
 /// </summary>
-public sealed class TokenKeyStore(IServiceScopeFactory scopes, ILogger<TokenKeyStore> logger)
+public sealed partial class TokenKeyStore(IServiceScopeFactory scopes, ILogger<TokenKeyStore> logger)
 {
     public const int KeySize = 2048;
 
@@ -50,7 +50,7 @@ public sealed class TokenKeyStore(IServiceScopeFactory scopes, ILogger<TokenKeyS
                 cancellationToken);
             if (inserted == 1)
             {
-                logger.LogInformation("Created the {Use} key {KeyId}", use, keyId);
+                LogKeyCreated(use, keyId);
             }
         }
 
@@ -69,4 +69,7 @@ public sealed class TokenKeyStore(IServiceScopeFactory scopes, ILogger<TokenKeyS
         rsa.ImportFromPem(row.PrivateKeyPem);
         return new RsaSecurityKey(rsa) { KeyId = row.KeyId };
     }
+
+    [LoggerMessage(LogLevel.Information, "Created the {Use} key {KeyId}")]
+    private partial void LogKeyCreated(string use, string keyId);
 }

@@ -6,7 +6,7 @@ namespace AspireShop.Identity.API.Services;
 /// Every issued token leaves a row in OpenIddictTokens (that is what makes refresh tokens revocable), so expired and
 /// revoked rows are deleted hourly or the table grows with every sign-in. Safe on several instances at once.
 /// </summary>
-public sealed class TokenPruning(IServiceScopeFactory scopes, TimeProvider time, ILogger<TokenPruning> logger) : BackgroundService
+public sealed partial class TokenPruning(IServiceScopeFactory scopes, TimeProvider time, ILogger<TokenPruning> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -24,12 +24,18 @@ public sealed class TokenPruning(IServiceScopeFactory scopes, TimeProvider time,
                 var threshold = time.GetUtcNow() - KeepFor;
                 var tokens = await scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, stoppingToken);
                 var authorizations = await scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, stoppingToken);
-                logger.LogInformation("Pruned {Tokens} tokens and {Authorizations} authorizations", tokens, authorizations);
+                LogPruned(tokens, authorizations);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning(ex, "Pruning tokens failed; retrying in {Interval}", Interval);
+                LogPruningFailed(ex, Interval);
             }
         }
     }
+
+    [LoggerMessage(LogLevel.Information, "Pruned {Tokens} tokens and {Authorizations} authorizations")]
+    private partial void LogPruned(long tokens, long authorizations);
+
+    [LoggerMessage(LogLevel.Warning, "Pruning tokens failed; retrying in {Interval}")]
+    private partial void LogPruningFailed(Exception error, TimeSpan interval);
 }

@@ -1,5 +1,4 @@
 using AspireShop.ServiceDefaults.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AspireShop.Inventory.API.Apis;
 

@@ -1,9 +1,8 @@
-using AspireShop.ServiceDefaults.Http;
-using AspireShop.Inventory.API.Apis;
 using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Events;
 using AspireShop.Inventory.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
+using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AspireShop.Inventory.API.Extensions;

@@ -130,7 +130,7 @@ public sealed partial class FlashSaleCounter(IConnectionMultiplexer redis, Redis
     /// caller uses the Postgres path, which cannot touch the sale's allocation.
     /// </summary>
     public async Task<ReserveOutcome?> TryReserveAsync(
-        Guid skuId, Guid sellerId, int quantity, TimeSpan ttl, Guid holderId, string? idempotencyKey, CancellationToken cancellationToken)
+        Guid skuId, Guid sellerId, int quantity, TimeSpan ttl, Guid holderId, string? idempotencyKey)
     {
         var id = Guid.CreateVersion7();
         RedisResult[] result;

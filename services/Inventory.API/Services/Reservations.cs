@@ -52,7 +52,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
     public async Task<ReserveOutcome> ReserveAsync(
         Guid skuId, Guid sellerId, int quantity, TimeSpan ttl, Guid holderId, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var flashOutcome = await flash.TryReserveAsync(skuId, sellerId, quantity, ttl, holderId, idempotencyKey, cancellationToken);
+        var flashOutcome = await flash.TryReserveAsync(skuId, sellerId, quantity, ttl, holderId, idempotencyKey);
         if (flashOutcome is not null)
         {
             return flashOutcome;

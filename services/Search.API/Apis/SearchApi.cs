@@ -1,6 +1,6 @@
-using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.Search.API.Domain;
 using AspireShop.Search.API.Indexing;
+using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AspireShop.Search.API.Apis;

@@ -1,9 +1,8 @@
-using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.Inventory.Contracts;
 using AspireShop.Search.API.Data;
 using AspireShop.Search.API.Events;
 using AspireShop.Search.API.Indexing;
-using OpenTelemetry.Metrics;
+using AspireShop.ServiceDefaults.Authentication;
 
 namespace AspireShop.Search.API.Extensions;
 

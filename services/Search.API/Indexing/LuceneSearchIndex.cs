@@ -267,7 +267,7 @@ public sealed partial class LuceneSearchIndex : ISearchIndex, IDisposable
         return query;
     }
 
-    private static Filter FilterFor(SearchQuery query)
+    private static BooleanFilter FilterFor(SearchQuery query)
     {
         // Filters never score, so they go here rather than into the query (4.8 has no Occur.FILTER).
         var filter = new BooleanFilter { new FilterClause(new TermsFilter(new Term(Fields.State, Live)), Occur.MUST) };
