@@ -135,6 +135,6 @@ public static class FlashSalesApi
             sale.Confirmed,
             sale.Returned,
             sale.RedisRemainingAtClose,
-            reconciled ?? (sale.Status == Domain.FlashSaleStatus.Closed ? sale.Returned == sale.RedisRemainingAtClose : null));
+            reconciled ?? (sale.Status == Data.Schema.FlashSaleStatus.Closed ? sale.Returned == sale.RedisRemainingAtClose : null));
     }
 }

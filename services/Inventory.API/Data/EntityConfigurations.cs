@@ -1,4 +1,4 @@
-using AspireShop.Inventory.API.Domain;
+using AspireShop.Inventory.API.Data.Schema;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

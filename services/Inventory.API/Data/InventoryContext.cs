@@ -1,12 +1,13 @@
 using AspireShop.BuildingBlocks.Outbox;
-using AspireShop.Inventory.API.Domain;
+using AspireShop.Inventory.API.Data.Schema;
 using Microsoft.EntityFrameworkCore;
 
 namespace AspireShop.Inventory.API.Data;
 
 /// <summary>
-/// The inventory schema. EF Core owns the model and the migrations; the hot paths run hand-written conditional SQL
-/// (<see cref="Services.StockStore"/>) because every change must be one guarded UPDATE, never read-modify-write.
+/// The inventory schema (the entity classes in <c>Data/Schema</c> describe tables, not a runtime model). EF Core owns
+/// the model and the migrations; the hot paths run hand-written conditional SQL (<see cref="Services.StockStore"/>)
+/// because every change must be one guarded UPDATE, never read-modify-write.
 /// </summary>
 public sealed class InventoryContext(DbContextOptions<InventoryContext> options) : DbContext(options)
 {

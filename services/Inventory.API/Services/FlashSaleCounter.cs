@@ -1,4 +1,4 @@
-using AspireShop.Inventory.API.Domain;
+using AspireShop.Inventory.API.Data.Schema;
 using StackExchange.Redis;
 
 namespace AspireShop.Inventory.API.Services;

@@ -1,4 +1,4 @@
-using AspireShop.Inventory.API.Domain;
+using AspireShop.Inventory.API.Data.Schema;
 using AspireShop.Inventory.API.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,4 +1,4 @@
-using AspireShop.Inventory.API.Domain;
+using AspireShop.Inventory.API.Data.Schema;
 using Npgsql;
 
 namespace AspireShop.Inventory.API.Services;

@@ -101,7 +101,7 @@ namespace AspireShop.Inventory.API.Data.Migrations
                     b.ToTable("outbox", (string)null);
                 });
 
-            modelBuilder.Entity("AspireShop.Inventory.API.Domain.FlashSale", b =>
+            modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.FlashSale", b =>
                 {
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
@@ -175,7 +175,7 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("AspireShop.Inventory.API.Domain.Reservation", b =>
+            modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.Reservation", b =>
                 {
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
@@ -256,7 +256,7 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("AspireShop.Inventory.API.Domain.Stock", b =>
+            modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.Stock", b =>
                 {
                     b.Property<Guid>("SkuId")
                         .HasColumnType("uuid")
@@ -303,7 +303,7 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("AspireShop.Inventory.API.Domain.StockMovement", b =>
+            modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.StockMovement", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

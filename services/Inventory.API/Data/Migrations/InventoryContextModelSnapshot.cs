@@ -98,7 +98,7 @@ namespace AspireShop.Inventory.API.Data.Migrations
                     b.ToTable("outbox", (string)null);
                 });
 
-            modelBuilder.Entity("AspireShop.Inventory.API.Domain.FlashSale", b =>
+            modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.FlashSale", b =>
                 {
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
@@ -172,7 +172,7 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("AspireShop.Inventory.API.Domain.Reservation", b =>
+            modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.Reservation", b =>
                 {
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
@@ -253,7 +253,7 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("AspireShop.Inventory.API.Domain.Stock", b =>
+            modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.Stock", b =>
                 {
                     b.Property<Guid>("SkuId")
                         .HasColumnType("uuid")
@@ -300,7 +300,7 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("AspireShop.Inventory.API.Domain.StockMovement", b =>
+            modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.StockMovement", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()

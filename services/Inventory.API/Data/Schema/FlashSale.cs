@@ -1,4 +1,4 @@
-namespace AspireShop.Inventory.API.Domain;
+namespace AspireShop.Inventory.API.Data.Schema;
 
 /// <summary>
 /// A time-boxed sale of <see cref="Quantity"/> units of one offer. Opening it moves the units from available into

@@ -1,4 +1,4 @@
-namespace AspireShop.Inventory.API.Domain;
+namespace AspireShop.Inventory.API.Data.Schema;
 
 /// <summary>
 /// What one seller holds of one SKU. <see cref="Available"/> is a stored generated column (on_hand − reserved), so it

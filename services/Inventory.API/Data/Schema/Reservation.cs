@@ -1,4 +1,4 @@
-namespace AspireShop.Inventory.API.Domain;
+namespace AspireShop.Inventory.API.Data.Schema;
 
 /// <summary>
 /// A hold of <see cref="Quantity"/> units for a holder (a buyer, or a cart acting for one) until

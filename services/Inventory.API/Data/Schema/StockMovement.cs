@@ -1,4 +1,4 @@
-namespace AspireShop.Inventory.API.Domain;
+namespace AspireShop.Inventory.API.Data.Schema;
 
 /// <summary>One change of a stock row, written in the change's own transaction: the audit trail of every unit.</summary>
 public sealed class StockMovement
