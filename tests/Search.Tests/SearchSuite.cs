@@ -349,7 +349,8 @@ public abstract class SearchSuite(SearchStack stack, ITestOutputHelper output)
         var (skuId, sellerId, word) = (Guid.NewGuid(), Guid.NewGuid(), CatalogData.Token("jacket"));
 
         await CatalogRows.InsertAsync(catalog, Guid.NewGuid(), skuId, sellerId, $"Contract jacket {word}", 19.90m);
-        var found = await host.UntilAsync($"q={word}", r => r.Total == 1, TimeSpan.FromSeconds(30));
+        // Product, SKU and offer rows travel on separate topics, so the hit may show before its offer: wait for the offer.
+        var found = await host.UntilAsync($"q={word}", r => r.Total == 1 && r.Items[0].MinPrice is not null, TimeSpan.FromSeconds(30));
         var hit = Assert.Single(found.Items);
         Assert.Equal(($"Contract jacket {word}", "Contract", 19.90m), (hit.Title, hit.Brand, hit.MinPrice));
 
