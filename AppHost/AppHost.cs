@@ -79,8 +79,9 @@ var inventory = builder.AddService<Projects.Inventory_API>("inventory", inventor
 var cart = builder.AddProject<Projects.Cart_API>("cart", launchProfileName: null)
     .WithServiceHttpEndpoint()
     .WithGatewayHttp2Endpoint()
-    .WithHttpHealthCheck("/health")
-    .WithReference(platform.Redis, PlatformInfrastructure.RedisConnectionName).WaitFor(platform.Redis)
+    // Kafka for Catalog's change events, which keep the cart's offer cache fresh.
+    .WithPlatform(platform)
+    .WithDeadLetterReplay(admin)
     .WithReference(catalog)
     .WithReference(inventory)
     .WithReference(identity)

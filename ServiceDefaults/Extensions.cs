@@ -4,6 +4,7 @@ using AspireShop.ServiceDefaults.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -29,6 +30,7 @@ public static class ServiceDefaultsExtensions
         builder.AddDefaultHealthChecks();
 
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new NulRejectingStringConverter()));
         builder.Services.AddDefaultOpenApi();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -100,17 +102,32 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Authentication, then <paramref name="beforeAuthorization"/> (the gateway's rate limiter), then authorization, and
-    /// the 404 fallback that belongs with them: without an endpoint, the fallback policy would answer 401 for every
-    /// unknown path; unknown is 404 ProblemDetails for everyone. Call after <see cref="MapDefaultEndpoints"/>, so 401
-    /// and 403 answers carry ProblemDetails too.
+    /// What runs before any handler, in this order: the shared text rule (<see cref="RequestText"/>); authentication
+    /// (where OpenIddict answers its discovery and key endpoints, which have no endpoint of their own); then a request
+    /// routing found no endpoint for is 404, and one it refused (a method or content type the path does not take) is
+    /// 405/415, for everyone, before the fallback policy could turn either into 401; then
+    /// <paramref name="beforeAuthorization"/> (the gateway's rate limiter) and authorization. Call after
+    /// <see cref="MapDefaultEndpoints"/>, so every one of these answers carries ProblemDetails.
     /// </summary>
-    public static WebApplication UseDefaultAuthentication(this WebApplication app, Action<WebApplication>? beforeAuthorization = null)
+    public static WebApplication UseDefaultRequestPipeline(this WebApplication app, Action<WebApplication>? beforeAuthorization = null)
     {
+        app.UseRequestTextRule();
         app.UseAuthentication();
+        app.Use((context, next) => context.GetEndpoint() switch
+        {
+            null => NotFound(context),
+            RouteEndpoint => next(context),
+            // Routing's own 405/415 answer: it has no metadata, so authorization would demand a token first.
+            var rejection => rejection.RequestDelegate?.Invoke(context) ?? NotFound(context),
+        });
         beforeAuthorization?.Invoke(app);
         app.UseAuthorization();
-        app.MapFallback("{*path}", () => Results.NotFound()).AllowAnonymous();
         return app;
+    }
+
+    private static Task NotFound(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
     }
 }

@@ -25,6 +25,14 @@ public sealed class DownstreamOptions
     public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The bulkhead: at most this many requests in flight to the dependency; the rest wait in a queue of
+    /// <see cref="QueueLength"/> before any timeout starts, so a crowd queues here instead of timing out there.
+    /// </summary>
+    public int MaxConcurrency { get; set; } = 1000;
+
+    public int QueueLength { get; set; }
 }
 
 public static class DownstreamResilienceExtensions
@@ -54,6 +62,8 @@ public static class DownstreamResilienceExtensions
                 options.CircuitBreaker.MinimumThroughput = downstream.BreakerMinimumThroughput;
                 options.CircuitBreaker.SamplingDuration = downstream.BreakerSamplingDuration;
                 options.CircuitBreaker.BreakDuration = downstream.BreakDuration;
+                options.RateLimiter.DefaultRateLimiterOptions.PermitLimit = downstream.MaxConcurrency;
+                options.RateLimiter.DefaultRateLimiterOptions.QueueLimit = downstream.QueueLength;
                 configure?.Invoke(options, services);
             });
 #pragma warning restore EXTEXP0001

@@ -1,3 +1,7 @@
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.Hosting;
@@ -22,6 +26,26 @@ public static class RedisExtensions
             options.SyncTimeout = timeout;
             options.AsyncTimeout = timeout;
             options.AllowAdmin = allowAdmin;
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// HybridCache: memory (L1) in front of Redis (L2, on the shared multiplexer of <see cref="AddFailFastRedis"/>), so a
+    /// burst of requests for one cold entry costs one load per process. <c>Expiration</c> and <c>LocalExpiration</c> come
+    /// from <paramref name="section"/>; the local one is short, because another instance's removal reaches only Redis.
+    /// </summary>
+    public static TBuilder AddRedisHybridCache<TBuilder>(this TBuilder builder, string section, TimeSpan expiration, TimeSpan localExpiration)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var settings = builder.Configuration.GetSection(section);
+        builder.Services.AddStackExchangeRedisCache(_ => { });
+        builder.Services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, services) =>
+            options.ConnectionMultiplexerFactory = () => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
+        builder.Services.AddHybridCache(options => options.DefaultEntryOptions = new HybridCacheEntryOptions
+        {
+            Expiration = settings.GetValue("Expiration", expiration),
+            LocalCacheExpiration = settings.GetValue("LocalExpiration", localExpiration),
         });
         return builder;
     }

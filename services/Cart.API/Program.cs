@@ -9,9 +9,10 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.UseDefaultAuthentication();
+app.UseDefaultRequestPipeline();
 
 app.MapCartApi();
+app.MapDeadLetterReplay();
 
 app.Run();
 

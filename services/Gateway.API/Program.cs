@@ -12,7 +12,7 @@ app.UseCorrelationId();
 app.MapDefaultEndpoints();
 app.UseRouting();
 // Authenticate first so the limiter partitions by user; limit before authorizing so a flood of bad tokens is throttled too.
-app.UseDefaultAuthentication(beforeAuthorization: a => a.UseRateLimiter());
+app.UseDefaultRequestPipeline(beforeAuthorization: a => a.UseRateLimiter());
 
 app.MapGatewayRoutes();
 

@@ -15,7 +15,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 // OpenIddict answers discovery and JWKS inside UseAuthentication, before authorization runs: they are anonymous by design.
-app.UseDefaultAuthentication();
+app.UseDefaultRequestPipeline();
 // After authentication, so the login form's antiforgery token is bound to the right (anonymous) user.
 app.UseAntiforgery();
 

@@ -14,7 +14,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.UseDefaultAuthentication();
+app.UseDefaultRequestPipeline();
 
 app.MapStockApi();
 app.MapReservationsApi();

@@ -9,7 +9,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.UseDefaultAuthentication();
+app.UseDefaultRequestPipeline();
 
 app.MapSearchApi();
 app.MapDeadLetterReplay();

@@ -182,6 +182,37 @@ public sealed class FlashSaleTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFlashHoldWhoseReplyWasLostIsFoundByItsKeyAndReleasedByIt()
+    {
+        await using var app = await InventoryApp.StartAsync(_infrastructure);
+        var (skuId, seller) = await app.CreateStockAsync(onHand: 10);
+        var sellerId = seller.SellerId!.Value;
+        var sale = await OpenSaleAsync(app, seller, skuId, 5);
+        var buyer = TestUser.NewBuyer();
+        using var cart = app.As(TestUser.NewService());
+        var (made, neverMade) = ($"cart:{Guid.NewGuid():N}", $"cart:{Guid.NewGuid():N}");
+        string ByKey(string key) => $"/api/inventory/reservations?skuId={skuId}&sellerId={sellerId}&holderId={buyer.Id}&idempotencyKey={key}";
+
+        var hold = await Json.ReadAsync<ReservationBody>(await ReservationLifecycleTests.SendReserveAsync(cart, skuId, sellerId, buyer.Id, made));
+        Assert.Equal(sale.Id, hold.FlashSaleId);
+        var found = await cart.GetFromJsonAsync<ReservationBody>(ByKey(made), Json.Options);
+        Assert.Equal((hold.Id, "active"), (found!.Id, found.Status));
+        Assert.Equal(3, (await GetSaleAsync(app, sale.Id)).Remaining);
+
+        foreach (var key in new[] { made, neverMade })
+        {
+            using var released = await cart.DeleteAsync(ByKey(key));
+            Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+        }
+
+        Assert.Equal(5, (await GetSaleAsync(app, sale.Id)).Remaining);
+        using var late = await ReservationLifecycleTests.SendReserveAsync(cart, skuId, sellerId, buyer.Id, neverMade);
+        Assert.Equal("released", (await Json.ReadAsync<ReservationBody>(late)).Status);
+        Assert.Equal(5, (await GetSaleAsync(app, sale.Id)).Remaining);
+        Assert.Equal((10, 5, 5), Counts(await app.StockAsync(skuId, sellerId)));
+    }
+
+    [Fact]
     public async Task LosingRedisMidSaleUnderSellsButNeverOverSells()
     {
         await using var app = await InventoryApp.StartAsync(_infrastructure);

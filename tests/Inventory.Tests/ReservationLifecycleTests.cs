@@ -71,6 +71,58 @@ public sealed class ReservationLifecycleTests(InventoryFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ACallerWhoseReplyWasLostFindsTheHoldByItsKeyOrReleasesIt()
+    {
+        var (skuId, seller) = await App.CreateStockAsync(onHand: 10);
+        var sellerId = seller.SellerId!.Value;
+        var buyer = TestUser.NewBuyer();
+        using var cart = App.As(TestUser.NewService());
+        var (made, neverMade) = ($"cart:{Guid.NewGuid():N}", $"cart:{Guid.NewGuid():N}");
+        string ByKey(string key) => $"/api/inventory/reservations?skuId={skuId}&sellerId={sellerId}&holderId={buyer.Id}&idempotencyKey={key}";
+
+        var hold = await Json.ReadAsync<ReservationBody>(await SendReserveAsync(cart, skuId, sellerId, buyer.Id, made));
+        var found = await cart.GetFromJsonAsync<ReservationBody>(ByKey(made), Json.Options);
+        Assert.Equal((hold.Id, "active", 2), (found!.Id, found.Status, found.Quantity));
+        using (var missing = await cart.GetAsync(ByKey(neverMade)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
+        // Someone else's holds are not the buyer's to look up; the key itself must be named.
+        using (var other = await App.As(TestUser.NewBuyer()).GetAsync(ByKey(made)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        }
+
+        using (var noKey = await cart.GetAsync($"/api/inventory/reservations?skuId={skuId}&sellerId={sellerId}&holderId={buyer.Id}"))
+        {
+            Assert.Contains("idempotencyKey", (await Json.ReadAsync<HttpValidationProblemDetails>(noKey)).Errors.Keys);
+        }
+
+        // Release by key: the hold made with it goes back; a key that made none is taken, so a late request holds nothing.
+        foreach (var key in new[] { made, neverMade, made })
+        {
+            using var released = await cart.DeleteAsync(ByKey(key));
+            Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+        }
+
+        Assert.Equal((10, 0, 10), Counts(await App.StockAsync(skuId, sellerId)));
+        using var late = await SendReserveAsync(cart, skuId, sellerId, buyer.Id, neverMade);
+        Assert.Equal("released", (await Json.ReadAsync<ReservationBody>(late)).Status);
+        Assert.Equal((10, 0, 10), Counts(await App.StockAsync(skuId, sellerId)));
+    }
+
+    public static async Task<HttpResponseMessage> SendReserveAsync(HttpClient client, Guid skuId, Guid sellerId, Guid holderId, string key, int quantity = 2)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/inventory/reservations")
+        {
+            Content = JsonContent.Create(new { skuId, sellerId, quantity, holderId }),
+        };
+        request.Headers.Add("Idempotency-Key", key);
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
     public async Task ResizingGrowsOnlyWithinStockAndRestartsTheTtl()
     {
         var (skuId, seller) = await App.CreateStockAsync(onHand: 5);

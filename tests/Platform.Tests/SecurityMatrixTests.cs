@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using AspireShop.TestKit;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -17,7 +18,7 @@ namespace AspireShop.Platform.Tests;
 /// seller's or buyer's object. Tokens are real (Identity), or forged the ways attackers forge them.
 /// </summary>
 [Collection(PlatformCollection.Name)]
-public sealed class SecurityMatrixTests(PlatformFixture platform, ITestOutputHelper output)
+public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestOutputHelper output)
 {
     private enum Caller { Anonymous, Buyer, OtherBuyer, SellerA, SellerB, Admin, Expired, ForeignKey, AlgNone }
 
@@ -73,8 +74,8 @@ public sealed class SecurityMatrixTests(PlatformFixture platform, ITestOutputHel
             Closed("adjust stock", HttpMethod.Post, $"/api/inventory/stock/{x}/{y}/adjustments", Caller.SellerA, Caller.SellerB, Caller.Admin)
                 .For("POST /api/inventory/stock/{skuId}/{sellerId}/adjustments"),
             Closed("open a flash sale", HttpMethod.Post, "/api/inventory/flash-sales", Caller.SellerA, Caller.SellerB, Caller.Admin).For("POST /api/inventory/flash-sales"),
-            // Inventory serves a sale's state anonymously, but the gateway publishes only the sellers' flash-sale routes.
-            Closed("read a flash sale", HttpMethod.Get, $"/api/inventory/flash-sales/{x}", Caller.SellerA, Caller.SellerB, Caller.Admin).For("GET /api/inventory/flash-sales/{id}"),
+            // A sale's counters are public (the product page shows what is left): an unknown sale is 404 for everyone.
+            new Row("read a flash sale", HttpMethod.Get, () => $"/api/inventory/flash-sales/{x}", null, Everyone(404)).For("GET /api/inventory/flash-sales/{id}"),
             Closed("close a flash sale", HttpMethod.Post, $"/api/inventory/flash-sales/{x}/close", Caller.SellerA, Caller.SellerB, Caller.Admin)
                 .For("POST /api/inventory/flash-sales/{id}/close"),
             Closed("hold stock", HttpMethod.Post, "/api/inventory/reservations", Caller.Buyer, Caller.OtherBuyer, Caller.Admin).For("POST /api/inventory/reservations"),
@@ -97,8 +98,8 @@ public sealed class SecurityMatrixTests(PlatformFixture platform, ITestOutputHel
             // A POST without a form is malformed before any token is looked at.
             new Row("userinfo (post without a form)", HttpMethod.Post, () => "/auth/connect/userinfo", null, Everyone(400)).For("POST /auth/connect/userinfo"),
             new Row("sign-in page", HttpMethod.Get, () => "/auth/account/login", null, Everyone(200)).For("GET /auth/account/login"),
-            // The endpoint accepts only a form, so without one routing finds no endpoint: today 404 (wave 2 · 2 makes it 415).
-            new Row("sign-in without a form", HttpMethod.Post, () => "/auth/account/login", null, Everyone(404)).For("POST /auth/account/login"),
+            // The endpoint accepts only a form: a JSON body is the wrong media type, whoever sends it.
+            new Row("sign-in without a form", HttpMethod.Post, () => "/auth/account/login", () => new JsonObject(), Everyone(415)).For("POST /auth/account/login"),
             new Row("register without a body", HttpMethod.Post, () => "/auth/register", () => new JsonObject(), Everyone(400)).For("POST /auth/register"),
             new Row("someone's user record", HttpMethod.Get, () => $"/auth/users/{x}", null, Expect(anonymous: 401, buyer: 404, otherBuyer: 404, sellerA: 404, sellerB: 404, admin: 404))
                 .For("GET /auth/users/{id}"),
@@ -142,12 +143,53 @@ public sealed class SecurityMatrixTests(PlatformFixture platform, ITestOutputHel
     }
 
     /// <summary>
-    /// Sends the row's request as a well-behaved client: a 429 (the gateway's write and sign-in budgets are per caller,
-    /// and the matrix is a burst) is waited out for its Retry-After and sent again, so what is judged is the real answer.
+    /// The gateway's policy table and the services' endpoint metadata agree: every documented operation answers an
+    /// anonymous caller through the gateway exactly as the service itself answers it (a public route is public at the
+    /// front door, a closed one closed), except the routes the gateway deliberately does not publish (404 there).
     /// </summary>
+    [Fact]
+    public async Task TheGatewayAnswersAnonymousCallersAsEachServiceDoes()
+    {
+        string[] notPublished = ["POST /admin/dead-letters/replay"];
+        var disagreements = new List<string>();
+        foreach (var service in platform.ServiceNames().Where(s => s != "gateway"))
+        {
+            using var direct = platform.CreateHttpClient(service);
+            foreach (var operation in await OpenApiCoverage.DocumentedAsync(direct))
+            {
+                var (method, template) = (operation[..operation.IndexOf(' ', StringComparison.Ordinal)], operation[(operation.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
+                var path = PathParameter().Replace(template, _ => Guid.NewGuid().ToString());
+                var row = new Row(operation, new HttpMethod(method), () => path, method is "POST" or "PUT" ? () => new JsonObject() : null, new());
+                using var atService = await SendAsync(direct, row, token: null);
+                using var gateway = platform.CreateHttpClient("gateway");
+                using var atGateway = await SendAsync(gateway, row, token: null);
+                var expected = notPublished.Contains(operation) ? HttpStatusCode.NotFound : atService.StatusCode;
+                output.WriteLine($"{operation,-60} service {(int)atService.StatusCode} gateway {(int)atGateway.StatusCode}");
+                if (atGateway.StatusCode != expected)
+                {
+                    disagreements.Add($"{operation}: the service answers {(int)atService.StatusCode}, the gateway {(int)atGateway.StatusCode}");
+                }
+            }
+        }
+
+        Assert.True(disagreements.Count == 0, string.Join('\n', disagreements));
+    }
+
+    [GeneratedRegex(@"\{[^}]+\}")]
+    private static partial Regex PathParameter();
+
     private async Task<HttpResponseMessage> SendAsync(Row row, string? token)
     {
         using var gateway = platform.CreateHttpClient("gateway");
+        return await SendAsync(gateway, row, token);
+    }
+
+    /// <summary>
+    /// Sends the row's request as a well-behaved client: a 429 (the gateway's write and sign-in budgets are per caller,
+    /// and the matrix is a burst) is waited out for its Retry-After and sent again, so what is judged is the real answer.
+    /// </summary>
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, Row row, string? token)
+    {
         for (var attempt = 1; ; attempt++)
         {
             using var request = new HttpRequestMessage(row.Method, row.Path());
@@ -161,7 +203,7 @@ public sealed class SecurityMatrixTests(PlatformFixture platform, ITestOutputHel
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
 
-            var response = await gateway.SendAsync(request);
+            var response = await client.SendAsync(request);
             if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == 20)
             {
                 return response;

@@ -15,6 +15,10 @@ public sealed class PlatformFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartupDeadline = TimeSpan.FromMinutes(3);
 
+    // Two whole platforms on two cores would each miss their deadlines: collections that need one take turns.
+    private static readonly SemaphoreSlim OnePlatformAtATime = new(1, 1);
+    private bool _holdsTurn;
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _dataDirectory = RepositoryPaths.CreateScratchDirectory("platform");
     private DistributedApplication? _app;
@@ -29,6 +33,8 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await OnePlatformAtATime.WaitAsync();
+        _holdsTurn = true;
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
             "--Infrastructure:Mode=native",
@@ -145,6 +151,12 @@ public sealed class PlatformFixture : IAsyncLifetime
         {
             await _stopping.CancelAsync();
             _stopping.Dispose();
+            if (_holdsTurn)
+            {
+                _holdsTurn = false;
+                OnePlatformAtATime.Release();
+            }
+
             // A platform that never became healthy keeps its resource logs for whoever investigates.
             if (_healthy)
             {

@@ -26,8 +26,9 @@ public sealed record CartChange(CartOutcome Outcome, int? Available = null, stri
 /// </summary>
 public sealed partial class CartService(
     CartStore store,
-    CatalogClient catalog,
+    OfferCache offers,
     InventoryClient inventory,
+    HoldIntents intents,
     IOptions<CartOptions> options,
     TimeProvider clock,
     ILogger<CartService> logger)
@@ -41,7 +42,7 @@ public sealed partial class CartService(
     /// <summary>Adds <paramref name="quantity"/> units of an offer: a new line, or more of an existing one.</summary>
     public async Task<CartChange> AddAsync(Guid buyerId, Guid skuId, Guid sellerId, int quantity, CancellationToken cancellationToken)
     {
-        var offer = await catalog.GetOfferAsync(skuId, sellerId, cancellationToken);
+        var offer = await offers.GetAsync(skuId, sellerId, cancellationToken);
         if (offer is null)
         {
             return new CartChange(CartOutcome.UnknownOffer);
@@ -78,7 +79,7 @@ public sealed partial class CartService(
                 continue;
             }
 
-            await TryReleaseAsync(current.Line.ReservationId);
+            await ReleaseOrDeferAsync(buyerId, skuId, sellerId, current.Line.ReservationId);
             return new CartChange(CartOutcome.Changed);
         }
 
@@ -112,12 +113,14 @@ public sealed partial class CartService(
                 return new CartChange(CartOutcome.Changed);
             }
 
-            var hold = await HoldAsync(buyerId, skuId, sellerId, existing, quantity, now, cancellationToken);
+            var (hold, intent) = await HoldAsync(buyerId, skuId, sellerId, existing, quantity, now, cancellationToken);
             switch (hold)
             {
                 case NotEnough notEnough:
+                    await intents.SettleAsync(intent);
                     return new CartChange(CartOutcome.OutOfStock, notEnough.Available, notEnough.Detail);
                 case HoldRefused refused:
+                    await intents.SettleAsync(intent);
                     return new CartChange(CartOutcome.Refused, Detail: refused.Detail);
             }
 
@@ -140,10 +143,11 @@ public sealed partial class CartService(
 
             if (await store.TryReplaceAsync(buyerId, skuId, sellerId, current, line))
             {
+                await intents.SettleAsync(intent);
                 if (existing is not null && isNewHold)
                 {
                     // The old hold has expired by our clock; releasing it covers Inventory's clock being behind.
-                    await TryReleaseAsync(existing.ReservationId);
+                    await ReleaseOrDeferAsync(buyerId, skuId, sellerId, existing.ReservationId);
                 }
 
                 return new CartChange(existing is null ? CartOutcome.Created : CartOutcome.Changed);
@@ -152,7 +156,13 @@ public sealed partial class CartService(
             // Another change of this line won: give back what this attempt holds, then start from the winner's line.
             if (isNewHold)
             {
-                await TryReleaseAsync(held.ReservationId);
+                await ReleaseOrDeferAsync(buyerId, skuId, sellerId, held.ReservationId);
+            }
+
+            // A resize of the line's hold that lost stays recorded: the reconciler sets the hold to the winner's quantity.
+            if (!(existing is not null && !isNewHold))
+            {
+                await intents.SettleAsync(intent);
             }
 
             LogRetry(buyerId, skuId, sellerId, attempt);
@@ -162,26 +172,105 @@ public sealed partial class CartService(
         return new CartChange(CartOutcome.Conflict);
     }
 
-    /// <summary>Resizes the line's live hold, or takes a new one when there is none (new line, expired, released).</summary>
-    private async Task<HoldResult> HoldAsync(
+    /// <summary>
+    /// Resizes the line's live hold, or takes a new one when there is none (new line, expired, released). The intent
+    /// is recorded first and returned unsettled: the caller settles it once the line is written or the hold given back.
+    /// </summary>
+    private async Task<(HoldResult Result, HoldIntent Intent)> HoldAsync(
         Guid buyerId, Guid skuId, Guid sellerId, CartLine? existing, int quantity, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // One key per logical attempt: the resilience handler's retries of it are deduplicated, a new attempt is not.
         var idempotencyKey = $"cart:{buyerId:N}:{skuId:N}:{sellerId:N}:{(existing?.Version ?? 0) + 1}:{Guid.NewGuid():N}";
         if (existing is not null && existing.IsHeld(now))
         {
-            var resized = await inventory.ResizeAsync(existing.ReservationId, quantity, _options.HoldTtl, idempotencyKey, cancellationToken);
+            var resizing = new HoldIntent(buyerId, skuId, sellerId, idempotencyKey, existing.ReservationId);
+            await intents.RecordAsync(resizing);
+            HoldResult resized;
+            try
+            {
+                resized = await inventory.ResizeAsync(existing.ReservationId, quantity, _options.HoldTtl, idempotencyKey, cancellationToken);
+            }
+            catch (Exception ex) when (IsOutcomeUnknown(ex, cancellationToken))
+            {
+                resized = await InterrogateResizeAsync(existing.ReservationId, quantity, ex);
+            }
+
             if (resized is not HoldGone)
             {
-                return resized;
+                return (resized, resizing);
             }
+
+            await intents.SettleAsync(resizing);
         }
 
-        return await inventory.ReserveAsync(skuId, sellerId, quantity, _options.HoldTtl, buyerId, idempotencyKey, cancellationToken);
+        var reserving = new HoldIntent(buyerId, skuId, sellerId, idempotencyKey, ReservationId: null);
+        await intents.RecordAsync(reserving);
+        try
+        {
+            return (await inventory.ReserveAsync(skuId, sellerId, quantity, _options.HoldTtl, buyerId, idempotencyKey, cancellationToken), reserving);
+        }
+        catch (Exception ex) when (IsOutcomeUnknown(ex, cancellationToken))
+        {
+            return (await InterrogateReserveAsync(reserving, ex), reserving);
+        }
     }
 
-    private async Task TryReleaseAsync(Guid reservationId)
+    /// <summary>
+    /// The reserve was sent but its answer is unknown (timeout, 5xx, the buyer hung up): Inventory may have committed
+    /// the hold. Ask by the idempotency key: a hold it made is adopted; otherwise the key is released, so a request still
+    /// in flight holds nothing. If Inventory cannot be asked either, the intent stays for <see cref="HoldReconciler"/>.
+    /// </summary>
+    private async Task<HoldResult> InterrogateReserveAsync(HoldIntent intent, Exception failure)
     {
+        try
+        {
+            // Not the buyer's token: the answer must be found out even if the buyer has gone.
+            var found = await inventory.FindByKeyAsync(intent.SkuId, intent.SellerId, intent.BuyerId, intent.IdempotencyKey, CancellationToken.None);
+            if (found is { IsActive: true })
+            {
+                LogAdopted(intent.BuyerId, intent.SkuId, intent.SellerId, found.Id);
+                return new Held(found.Id, found.ExpiresAt);
+            }
+
+            await inventory.ReleaseByKeyAsync(intent.SkuId, intent.SellerId, intent.BuyerId, intent.IdempotencyKey, CancellationToken.None);
+            await intents.SettleAsync(intent);
+        }
+        catch (DependencyUnavailableException ex)
+        {
+            LogUnsettled(intent.BuyerId, intent.SkuId, intent.SellerId, ex.Message);
+        }
+
+        throw Rethrowable(failure);
+    }
+
+    /// <summary>A resize whose answer is unknown: adopted if the hold now has the quantity asked for, else left to the reconciler.</summary>
+    private async Task<HoldResult> InterrogateResizeAsync(Guid reservationId, int quantity, Exception failure)
+    {
+        try
+        {
+            if (await inventory.FindAsync(reservationId, CancellationToken.None) is { IsActive: true } hold && hold.Quantity == quantity)
+            {
+                return new Held(hold.Id, hold.ExpiresAt);
+            }
+        }
+        catch (DependencyUnavailableException ex)
+        {
+            LogUnsettled(Guid.Empty, Guid.Empty, Guid.Empty, ex.Message);
+        }
+
+        throw Rethrowable(failure);
+    }
+
+    private static bool IsOutcomeUnknown(Exception ex, CancellationToken cancellationToken) =>
+        ex is DependencyUnavailableException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested);
+
+    private static Exception Rethrowable(Exception failure) =>
+        failure is OperationCanceledException ? failure : new DependencyUnavailableException("Inventory", failure.Message, failure);
+
+    /// <summary>Gives a hold back; if Inventory does not answer, the reconciler releases it later rather than the TTL.</summary>
+    private async Task ReleaseOrDeferAsync(Guid buyerId, Guid skuId, Guid sellerId, Guid reservationId)
+    {
+        var intent = new HoldIntent(buyerId, skuId, sellerId, $"release:{reservationId:N}", reservationId);
         try
         {
             // Not the buyer's token: a release must finish even if the buyer hangs up.
@@ -189,14 +278,20 @@ public sealed partial class CartService(
         }
         catch (DependencyUnavailableException ex)
         {
-            // The hold's TTL releases it anyway.
             LogReleaseFailed(reservationId, ex.Message);
+            await intents.RecordAsync(intent);
         }
     }
+
+    [LoggerMessage(LogLevel.Information, "Reserve of buyer {BuyerId} for {SkuId}/{SellerId} lost its reply; adopted hold {ReservationId} found by its key")]
+    private partial void LogAdopted(Guid buyerId, Guid skuId, Guid sellerId, Guid reservationId);
+
+    [LoggerMessage(LogLevel.Warning, "Hold of buyer {BuyerId} for {SkuId}/{SellerId} is unsettled and left to the reconciler: {Reason}")]
+    private partial void LogUnsettled(Guid buyerId, Guid skuId, Guid sellerId, string reason);
 
     [LoggerMessage(LogLevel.Debug, "Cart line {SkuId}/{SellerId} of buyer {BuyerId} changed concurrently; attempt {Attempt} starts again")]
     private partial void LogRetry(Guid buyerId, Guid skuId, Guid sellerId, int attempt);
 
-    [LoggerMessage(LogLevel.Warning, "Could not release reservation {ReservationId}; it expires on its own: {Reason}")]
+    [LoggerMessage(LogLevel.Warning, "Could not release reservation {ReservationId}; the reconciler will: {Reason}")]
     private partial void LogReleaseFailed(Guid reservationId, string reason);
 }

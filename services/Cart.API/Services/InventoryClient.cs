@@ -19,6 +19,14 @@ public sealed record HoldGone : HoldResult;
 /// <summary>Inventory refused the request itself (e.g. it tracks no stock for this SKU).</summary>
 public sealed record HoldRefused(string? Detail) : HoldResult;
 
+/// <summary>A reservation as Inventory reports it.</summary>
+public sealed record ReservationState(Guid Id, int Quantity, string Status, DateTimeOffset ExpiresAt)
+{
+    public const string Active = "active";
+
+    public bool IsActive => Status == Active;
+}
+
 /// <summary>
 /// Holds stock for cart lines with the cart's own service token (the buyer is the reservation's holder). POST and PUT
 /// carry an Idempotency-Key, so the resilience handler may retry them without holding twice.
@@ -51,6 +59,37 @@ public sealed class InventoryClient(HttpClient http)
         return result is Held { ReservationId: var id } held && id == Guid.Empty ? held with { ReservationId = reservationId } : result;
     }
 
+    /// <summary>
+    /// What the reserve sent with <paramref name="idempotencyKey"/> did, asked after its reply was lost: the hold it
+    /// made (active or not), or null when it made none so far.
+    /// </summary>
+    public async Task<ReservationState?> FindByKeyAsync(Guid skuId, Guid sellerId, Guid holderId, string idempotencyKey, CancellationToken cancellationToken) =>
+        await GetStateAsync(ByKey(skuId, sellerId, holderId, idempotencyKey), cancellationToken);
+
+    /// <summary>A hold as Inventory has it now, or null when it has none by that id.</summary>
+    public async Task<ReservationState?> FindAsync(Guid reservationId, CancellationToken cancellationToken) =>
+        await GetStateAsync($"api/inventory/reservations/{reservationId}", cancellationToken);
+
+    /// <summary>Releases the hold the key made, or makes sure a reserve still in flight with it will hold nothing.</summary>
+    public async Task ReleaseByKeyAsync(Guid skuId, Guid sellerId, Guid holderId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, ByKey(skuId, sellerId, holderId, idempotencyKey));
+            // DELETE by key is idempotent: the resilience handler may repeat it.
+            request.Headers.Add(ResiliencePolicy.IdempotencyKeyHeader, $"release:{idempotencyKey}");
+            using var response = await http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new DependencyUnavailableException(Dependency, $"release by key answered HTTP {(int)response.StatusCode}");
+            }
+        }
+        catch (Exception ex) when (Downstream.IsUnavailable(ex, cancellationToken))
+        {
+            throw new DependencyUnavailableException(Dependency, ex.Message, ex);
+        }
+    }
+
     /// <summary>Releases a hold; releasing one that is gone already is fine (Inventory's DELETE is idempotent).</summary>
     public async Task ReleaseAsync(Guid reservationId, CancellationToken cancellationToken)
     {
@@ -79,6 +118,12 @@ public sealed class InventoryClient(HttpClient http)
             {
                 case >= HttpStatusCode.OK and < HttpStatusCode.Ambiguous:
                     var body = await ReadJsonAsync(response, cancellationToken);
+                    if (Text(body, "status") is { } status && status != ReservationState.Active)
+                    {
+                        // A replay of a key whose hold was released since (by a fence, say): nothing is held for it.
+                        return isResize ? new HoldGone() : throw new DependencyUnavailableException(Dependency, $"the hold for this key is {status}");
+                    }
+
                     return new Held(
                         body?.TryGetProperty("id", out var id) == true && id.TryGetGuid(out var guid) ? guid : Guid.Empty,
                         body?.TryGetProperty("expiresAt", out var expires) == true && expires.TryGetDateTimeOffset(out var at) ? at : null);
@@ -109,6 +154,33 @@ public sealed class InventoryClient(HttpClient http)
                     // 401/403 mean our service token is wrong: a platform fault the buyer cannot fix, so 503 as well.
                     throw new DependencyUnavailableException(Dependency, $"HTTP {(int)response.StatusCode}");
             }
+        }
+        catch (Exception ex) when (Downstream.IsUnavailable(ex, cancellationToken))
+        {
+            throw new DependencyUnavailableException(Dependency, ex.Message, ex);
+        }
+    }
+
+    private static string ByKey(Guid skuId, Guid sellerId, Guid holderId, string idempotencyKey) =>
+        $"api/inventory/reservations?skuId={skuId}&sellerId={sellerId}&holderId={holderId}&idempotencyKey={Uri.EscapeDataString(idempotencyKey)}";
+
+    private async Task<ReservationState?> GetStateAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(path, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new DependencyUnavailableException(Dependency, $"HTTP {(int)response.StatusCode}");
+            }
+
+            return await response.Content.ReadFromJsonAsync<ReservationState>(cancellationToken)
+                ?? throw new DependencyUnavailableException(Dependency, "empty reservation");
         }
         catch (Exception ex) when (Downstream.IsUnavailable(ex, cancellationToken))
         {

@@ -4,11 +4,8 @@ using AspireShop.Catalog.API.Services;
 using AspireShop.Inventory.Contracts;
 using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.ServiceDefaults.Http;
-using Microsoft.Extensions.Caching.Hybrid;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace AspireShop.Catalog.API.Extensions;
 
@@ -51,22 +48,10 @@ public static class Extensions
         services.AddScoped<CatalogSeeder>();
     }
 
-    /// <summary>
-    /// Product documents in HybridCache: memory (L1) in front of Redis (L2, on the shared multiplexer), so a burst of
-    /// requests for a cold product costs one database load per process.
-    /// </summary>
+    /// <summary>Product documents in HybridCache: a burst of requests for a cold product costs one database load per process.</summary>
     private static void AddProductCache(this IHostApplicationBuilder builder)
     {
-        var cache = builder.Configuration.GetSection("Catalog:ProductCache");
-        builder.Services.AddStackExchangeRedisCache(_ => { });
-        builder.Services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, services) =>
-            options.ConnectionMultiplexerFactory = () => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
-        builder.Services.AddHybridCache(options => options.DefaultEntryOptions = new HybridCacheEntryOptions
-        {
-            Expiration = cache.GetValue("Expiration", TimeSpan.FromMinutes(10)),
-            // Short: another instance's write removes the Redis copy but not this process' memory copy.
-            LocalCacheExpiration = cache.GetValue("LocalExpiration", TimeSpan.FromSeconds(30)),
-        });
+        builder.AddRedisHybridCache("Catalog:ProductCache", expiration: TimeSpan.FromMinutes(10), localExpiration: TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton<ProductDocuments>();
     }
 

@@ -1,5 +1,6 @@
 using AspireShop.Gateway.Routing;
 using AspireShop.ServiceDefaults.Authentication;
+using AspireShop.ServiceDefaults.Http;
 using Scalar.AspNetCore;
 
 namespace AspireShop.Gateway.Extensions;
@@ -31,7 +32,8 @@ public static class Extensions
 
     public static WebApplication MapGatewayRoutes(this WebApplication app)
     {
-        app.MapReverseProxy();
+        // A form is forwarded as it came: parsing it here would leave the service an empty body.
+        app.MapReverseProxy().WithMetadata(ForwardsRequestBodyMetadata.Instance);
         if (ApiReferenceEnabled(app))
         {
             app.MapApiReference();

@@ -36,6 +36,8 @@ public static class GatewayRoutes
 
         Route("inventory-availability-read", "inventory", "/api/inventory/availability/{**rest}", GatewayPolicies.Anonymous, Reads),
         Route("inventory-stock", "inventory", "/api/inventory/stock/{**rest}", GatewayPolicies.SellerOrAdmin, rateLimit: GatewayRateLimits.Writes),
+        // A sale's counters are public, as Inventory serves them: the product page shows how many are left.
+        Route("inventory-flash-sales-read", "inventory", "/api/inventory/flash-sales/{**rest}", GatewayPolicies.Anonymous, Reads),
         Route("inventory-flash-sales", "inventory", "/api/inventory/flash-sales/{**rest}", GatewayPolicies.SellerOrAdmin, rateLimit: GatewayRateLimits.Writes),
         Route("inventory-reservations-read", "inventory", "/api/inventory/reservations/{**rest}", GatewayPolicies.BuyerOrAdmin, Reads),
         Route("inventory-reservations-write", "inventory", "/api/inventory/reservations/{**rest}", GatewayPolicies.BuyerOrAdmin, rateLimit: GatewayRateLimits.Writes),

@@ -21,6 +21,8 @@ public static class ReservationsApi
     {
         var api = app.MapGroup("/api/inventory/reservations").WithTags("Inventory").RequireAuthorization();
         api.MapPost("/", ReserveAsync).WithName("Reserve");
+        api.MapGet("/", FindByKeyAsync).WithName("FindReservationByKey");
+        api.MapDelete("/", ReleaseByKeyAsync).WithName("ReleaseReservationByKey");
         api.MapGet("/{id:guid}", GetAsync).WithName("GetReservation");
         api.MapPut("/{id:guid}", ResizeAsync).WithName("ResizeReservation");
         api.MapDelete("/{id:guid}", ReleaseAsync).WithName("ReleaseReservation");
@@ -87,6 +89,41 @@ public static class ReservationsApi
                 validation.Add("skuId", "has no stock for this seller.");
                 return validation.ToProblem();
         }
+    }
+
+    /// <summary>
+    /// What a reserve with this Idempotency-Key did (<c>?skuId&amp;sellerId&amp;idempotencyKey[&amp;holderId]</c>): a caller
+    /// whose reply was lost asks here instead of guessing. 404: it holds nothing (yet; release by key to be sure).
+    /// </summary>
+    public static async Task<Results<Ok<ReservationResponse>, NotFound, ValidationProblem, ForbidHttpResult>> FindByKeyAsync(
+        [AsParameters] ReservationKeyQuery query, ClaimsPrincipal user, Reservations reservations, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var (validation, key) = query.Validate(user);
+        if (key is null)
+        {
+            return validation is null ? TypedResults.Forbid() : validation.ToProblem();
+        }
+
+        return await reservations.FindByKeyAsync(key.SkuId, key.SellerId, key.HolderId, key.IdempotencyKey, cancellationToken) is { } found
+            ? TypedResults.Ok(ReservationResponse.From(found, clock.GetUtcNow()))
+            : TypedResults.NotFound();
+    }
+
+    /// <summary>
+    /// Undoes a reserve whose outcome the caller does not know: releases the hold it made, or makes sure a request
+    /// still in flight with that key will hold nothing. Idempotent, 204.
+    /// </summary>
+    public static async Task<Results<NoContent, ValidationProblem, ForbidHttpResult>> ReleaseByKeyAsync(
+        [AsParameters] ReservationKeyQuery query, ClaimsPrincipal user, Reservations reservations, CancellationToken cancellationToken)
+    {
+        var (validation, key) = query.Validate(user);
+        if (key is null)
+        {
+            return validation is null ? TypedResults.Forbid() : validation.ToProblem();
+        }
+
+        await reservations.ReleaseByKeyAsync(key.SkuId, key.SellerId, key.HolderId, key.IdempotencyKey, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     public static async Task<Results<Ok<ReservationResponse>, NotFound>> GetAsync(
@@ -163,5 +200,40 @@ public static class ReservationsApi
         var reservation = await reservations.FindAsync(id, cancellationToken);
         // Someone else's hold is reported as missing, so ids cannot be probed.
         return reservation is not null && (user.IsService() || user.IsAdmin() || user.GetUserId() == reservation.HolderId) ? reservation : null;
+    }
+}
+
+/// <summary>Names the reserve a caller asks about: the offer, the holder and the Idempotency-Key it sent.</summary>
+public sealed record ReservationKeyQuery(Guid? SkuId, Guid? SellerId, string? IdempotencyKey, Guid? HolderId)
+{
+    public sealed record Key(Guid SkuId, Guid SellerId, Guid HolderId, string IdempotencyKey);
+
+    /// <summary>The key, or why not: field errors, or (both null) a buyer asking about somebody else's holds.</summary>
+    public (RequestValidation? Errors, Key? Key) Validate(ClaimsPrincipal user)
+    {
+        var validation = new RequestValidation();
+        var skuId = validation.Id("skuId", SkuId);
+        var sellerId = validation.Id("sellerId", SellerId);
+        var key = validation.Text("idempotencyKey", IdempotencyKey, RequestValidation.MaxIdempotencyKeyLength);
+        if (key is null)
+        {
+            validation.Add("idempotencyKey", "is required.");
+        }
+
+        Guid holderId;
+        if (user.IsService() || user.IsAdmin())
+        {
+            holderId = validation.Id("holderId", HolderId);
+        }
+        else if (user.GetUserId() is { } self && (HolderId is null || HolderId == self))
+        {
+            holderId = self;
+        }
+        else
+        {
+            return (null, null);
+        }
+
+        return validation.IsValid ? (validation, new Key(skuId, sellerId, holderId, key!)) : (validation, null);
     }
 }

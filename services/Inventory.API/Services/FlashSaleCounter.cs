@@ -63,6 +63,18 @@ public sealed partial class FlashSaleCounter(IConnectionMultiplexer redis, Redis
         return {'ok', tostring(remaining - q), tostring(exp), tostring(now), saleId}
         """;
 
+    // KEYS: offer. ARGV: prefix, holder, idempotency key, fence id, ttl ms. The hold the key made, else the key is
+    // taken by a fence id with no record, so a reserve still in flight with it finds "existing" and holds nothing.
+    private const string FenceScript = """
+        local saleId = redis.call('GET', KEYS[1])
+        if not saleId then return 'none' end
+        local idem = ARGV[1] .. 'flash:sale:' .. saleId .. ':idem:' .. ARGV[2] .. ':' .. ARGV[3]
+        local existing = redis.call('GET', idem)
+        if existing then return existing end
+        redis.call('SET', idem, ARGV[4], 'PX', tonumber(ARGV[5]))
+        return 'fenced'
+        """;
+
     // Shared by release, confirm and expiry: ends an active hold of an open sale and queues the write-back.
     private const string EndHoldFunction = """
         local function endHold(prefix, stream, id, status)
@@ -169,6 +181,33 @@ public sealed partial class FlashSaleCounter(IConnectionMultiplexer redis, Redis
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// For an offer with an open sale: the id of the hold <paramref name="idempotencyKey"/> made, or null after taking
+    /// the key so no reserve can use it any more. Null too when the offer has no open sale (Postgres decides then).
+    /// </summary>
+    public async Task<Guid?> FenceAsync(Guid skuId, Guid sellerId, Guid holderId, string idempotencyKey)
+    {
+        var result = (await redis.GetDatabase().ScriptEvaluateAsync(
+            FenceScript,
+            [keys.FlashOffer(skuId, sellerId)],
+            [keys.Prefix, holderId.ToString(), idempotencyKey, Guid.CreateVersion7().ToString(), (long)TimeSpan.FromDays(2).TotalMilliseconds])).ToString();
+        return Guid.TryParse(result, out var id) ? id : null;
+    }
+
+    /// <summary>The hold <paramref name="idempotencyKey"/> made in the offer's open sale, if any; changes nothing.</summary>
+    public async Task<Guid?> FindIdByKeyAsync(Guid skuId, Guid sellerId, Guid holderId, string idempotencyKey)
+    {
+        var db = redis.GetDatabase();
+        var saleId = await db.StringGetAsync(keys.FlashOffer(skuId, sellerId));
+        if (saleId.IsNull)
+        {
+            return null;
+        }
+
+        var id = await db.StringGetAsync($"{keys.FlashSale(Guid.Parse(saleId.ToString()))}:idem:{holderId}:{idempotencyKey}");
+        return Guid.TryParse(id.ToString(), out var found) ? found : null;
     }
 
     /// <summary>A flash hold of a sale that is still open, as Redis knows it; null otherwise.</summary>

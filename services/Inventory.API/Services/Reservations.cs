@@ -109,6 +109,54 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         return new ReserveOutcome.Created(reservation, Replayed: false);
     }
 
+    /// <summary>
+    /// The hold a reserve with <paramref name="idempotencyKey"/> made: how a caller whose reply was lost finds out
+    /// what happened. A flash hold not yet written back is found through the sale's key in Redis.
+    /// </summary>
+    public async Task<ReservationRecord?> FindByKeyAsync(Guid skuId, Guid sellerId, Guid holderId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (await FindByKeyAsync(holderId, idempotencyKey, cancellationToken) is { } stored)
+        {
+            return stored.FlashSaleId is null ? stored : await flash.TryFindAsync(stored.Id) ?? stored;
+        }
+
+        return await flash.FindIdByKeyAsync(skuId, sellerId, holderId, idempotencyKey) is { } id ? await flash.TryFindAsync(id) : null;
+    }
+
+    /// <summary>
+    /// Undoes whatever a reserve with <paramref name="idempotencyKey"/> did, now or later: the hold it made is
+    /// released, and if it made none the key is taken by a released placeholder row (and in an open sale's counter),
+    /// so a request still in flight with that key holds nothing when it arrives. Idempotent.
+    /// </summary>
+    public async Task ReleaseByKeyAsync(Guid skuId, Guid sellerId, Guid holderId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (await flash.FenceAsync(skuId, sellerId, holderId, idempotencyKey) is { } flashHold)
+        {
+            await ReleaseAsync(flashHold, cancellationToken);
+        }
+
+        // ON CONFLICT waits for a concurrent reserve holding the key uncommitted, so the SELECT sees its outcome.
+        await using (var fence = db.CreateCommand(
+            """
+            INSERT INTO reservations (id, sku_id, seller_id, holder_id, quantity, status, ttl_seconds, expires_at, created_at, updated_at, idempotency_key)
+            VALUES ($1, $2, $3, $4, 1, 'released', 0, now(), now(), now(), $5)
+            ON CONFLICT (holder_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            """))
+        {
+            fence.Parameters.Add(new NpgsqlParameter { Value = Guid.CreateVersion7() });
+            fence.Parameters.Add(new NpgsqlParameter { Value = skuId });
+            fence.Parameters.Add(new NpgsqlParameter { Value = sellerId });
+            fence.Parameters.Add(new NpgsqlParameter { Value = holderId });
+            fence.Parameters.Add(new NpgsqlParameter { Value = idempotencyKey });
+            await fence.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (await FindByKeyAsync(holderId, idempotencyKey, cancellationToken) is { Status: ReservationStatus.Active } held)
+        {
+            await ReleaseAsync(held.Id, cancellationToken);
+        }
+    }
+
     /// <summary>Postgres first; a flash hold not yet written back is read from Redis.</summary>
     public async Task<ReservationRecord?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
