@@ -33,7 +33,7 @@ internal sealed class BadRequestProblemHandler(IProblemDetailsService problemDet
     }
 
     // "$.variants[0].attributes.color" → "variants[0].attributes.color"; "$" is the body itself.
-    private static string FieldName(string path) => path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+    private static string FieldName(string path) => RequestText.FieldName(path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path);
 
     private static string Describe(JsonException json)
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace AspireShop.ServiceDefaults.Http;
 
@@ -13,6 +14,10 @@ namespace AspireShop.ServiceDefaults.Http;
 public static class RequestText
 {
     public const string NulMessage = "must not contain the NUL character (U+0000).";
+
+    // Enough for any form a person fills in; a larger refused form gets the reader's own message.
+    private const int MaxRereadChars = 64 * 1024;
+    private const int MaxFieldNameLength = 64;
 
     public static bool HasNul(string? value) => value is not null && value.Contains('\0', StringComparison.Ordinal);
 
@@ -41,6 +46,13 @@ public static class RequestText
 
         if (context.Request.HasFormContentType && context.GetEndpoint()?.Metadata.GetMetadata<ForwardsRequestBodyMetadata>() is null)
         {
+            var urlEncoded = context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true;
+            if (urlEncoded)
+            {
+                // Kept, so a form the reader refuses can still be searched for the field to name.
+                context.Request.EnableBuffering();
+            }
+
             IFormCollection form;
             try
             {
@@ -48,8 +60,15 @@ public static class RequestText
             }
             catch (InvalidDataException ex)
             {
-                // Key or value too long, too many fields, a broken multipart body: FormOptions' limits speak.
-                await TypedResults.Problem(title: "The form could not be read.", detail: ex.Message, statusCode: StatusCodes.Status400BadRequest)
+                // A NUL, a key or value too long, too many fields, a broken multipart body: FormOptions' limits speak.
+                if (urlEncoded)
+                {
+                    await NamedFieldsAsync(context, errors);
+                }
+
+                await (errors.Count > 0
+                    ? TypedResults.ValidationProblem(errors, title: "The request is invalid.")
+                    : (IResult)TypedResults.Problem(title: "The form could not be read.", detail: ex.Message, statusCode: StatusCodes.Status400BadRequest))
                     .ExecuteAsync(context);
                 return;
             }
@@ -68,6 +87,19 @@ public static class RequestText
 
         await next(context);
     });
+
+    /// <summary>The fields of a refused url-encoded form that break the rule, read again leniently from the buffered body.</summary>
+    private static async Task NamedFieldsAsync(HttpContext context, Dictionary<string, string[]> errors)
+    {
+        context.Request.Body.Position = 0;
+        using var reader = new StreamReader(context.Request.Body, leaveOpen: true);
+        var buffer = new char[MaxRereadChars];
+        var read = await reader.ReadBlockAsync(buffer, context.RequestAborted);
+        foreach (var (name, values) in QueryHelpers.ParseQuery(new string(buffer, 0, read)))
+        {
+            Check(errors, name.Length > MaxFieldNameLength ? name[..MaxFieldNameLength] + "…" : name, values);
+        }
+    }
 
     private static void Check(Dictionary<string, string[]> errors, string name, IEnumerable<string?> values)
     {

@@ -79,6 +79,11 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
             Closed("close a flash sale", HttpMethod.Post, $"/api/inventory/flash-sales/{x}/close", Caller.SellerA, Caller.SellerB, Caller.Admin)
                 .For("POST /api/inventory/flash-sales/{id}/close"),
             Closed("hold stock", HttpMethod.Post, "/api/inventory/reservations", Caller.Buyer, Caller.OtherBuyer, Caller.Admin).For("POST /api/inventory/reservations"),
+            // Asking about (or undoing) a reserve by its key: a buyer about its own, a service or admin naming the holder.
+            new Row("find a hold by its key", HttpMethod.Get, () => $"/api/inventory/reservations?skuId={x}&sellerId={y}&idempotencyKey=k-{x:N}", null,
+                Expect(anonymous: 401, buyer: 404, otherBuyer: 404, sellerA: 403, sellerB: 403, admin: 400)).For("GET /api/inventory/reservations"),
+            new Row("release a hold by its key", HttpMethod.Delete, () => $"/api/inventory/reservations?skuId={x}&sellerId={y}&idempotencyKey=k-{x:N}", null,
+                Expect(anonymous: 401, buyer: 204, otherBuyer: 204, sellerA: 403, sellerB: 403, admin: 400)).For("DELETE /api/inventory/reservations"),
             Closed("resize a hold", HttpMethod.Put, $"/api/inventory/reservations/{x}", Caller.Buyer, Caller.OtherBuyer, Caller.Admin).For("PUT /api/inventory/reservations/{id}"),
             Closed("release a hold", HttpMethod.Delete, $"/api/inventory/reservations/{x}", Caller.Buyer, Caller.OtherBuyer, Caller.Admin).For("DELETE /api/inventory/reservations/{id}"),
             Closed("confirm a hold", HttpMethod.Post, $"/api/inventory/reservations/{x}/confirm", Caller.Buyer, Caller.OtherBuyer, Caller.Admin)
