@@ -27,6 +27,43 @@ public static class DemoCatalog
         await EnsureSuccessAsync(response, "Seeding the catalog", cancellationToken);
     }
 
+    /// <summary>A new one-variant product of the seller behind <paramref name="sellerToken"/>; its SKU id.</summary>
+    public static async Task<Guid> NewOfferAsync(HttpClient catalog, string sellerToken, string title, CancellationToken cancellationToken)
+    {
+        var product = new JsonObject
+        {
+            ["title"] = title,
+            ["description"] = "Made for the benchmark.",
+            ["brand"] = "Northwind",
+            ["category"] = "Bench",
+            ["images"] = new JsonArray(),
+            ["attributes"] = new JsonObject(),
+            ["variants"] = new JsonArray(new JsonObject { ["code"] = $"BN-{Guid.NewGuid():N}"[..15], ["attributes"] = new JsonObject(), ["price"] = 19.90m }),
+        };
+        using var created = await BenchIdentity.SendAsync(
+            catalog, () => BenchIdentity.Authorized(HttpMethod.Post, "api/catalog/products", sellerToken, JsonContent.Create(product)), cancellationToken);
+        await EnsureSuccessAsync(created, $"Creating product '{title}'", cancellationToken);
+        return (await created.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["variants"]![0]!["id"]!.GetValue<Guid>();
+    }
+
+    /// <summary>Sets stock of an offer once Catalog's change event has told Inventory about it (404 until then).</summary>
+    public static async Task SetStockAsync(HttpClient inventory, string sellerToken, Guid skuId, Guid sellerId, int onHand, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var response = await BenchIdentity.SendAsync(
+                inventory, () => BenchIdentity.Authorized(HttpMethod.Put, $"api/inventory/stock/{skuId}/{sellerId}", sellerToken, JsonContent.Create(new { onHand })), cancellationToken);
+            if (response.StatusCode != System.Net.HttpStatusCode.NotFound || DateTime.UtcNow > deadline)
+            {
+                await EnsureSuccessAsync(response, $"Setting stock of {skuId}", cancellationToken);
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
     /// <summary>The first <paramref name="count"/> products (id, owner), for requests that need real ids.</summary>
     public static async Task<IReadOnlyList<(Guid Id, Guid SellerId)>> ProductsAsync(HttpClient catalog, int count, CancellationToken cancellationToken)
     {

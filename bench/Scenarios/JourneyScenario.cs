@@ -252,9 +252,7 @@ public sealed class JourneyScenario(bool newBuyerEachJourney) : IScenario
 
             foreach (var (token, seller) in new[] { (sellerA, PlatformIdentity.DemoSellerAId), (sellerB, PlatformIdentity.DemoSellerBId) })
             {
-                using var stock = await BenchIdentity.SendAsync(
-                    gateway, () => BenchIdentity.Authorized(HttpMethod.Put, $"api/inventory/stock/{skuId}/{seller}", token, JsonContent.Create(new { onHand = StockPerOffer })), cancellationToken);
-                await DemoCatalog.EnsureSuccessAsync(stock, "Setting stock", cancellationToken);
+                await DemoCatalog.SetStockAsync(gateway, token, skuId, seller, StockPerOffer, cancellationToken);
             }
         }
 

@@ -53,8 +53,9 @@ public sealed class ReservationBurstScenario(bool compareWithFlashSale) : IScena
         Console.WriteLine($"Registered {buyers.Count} buyers");
 
         // (a) the hot row: an ordinary offer, every hold one guarded UPDATE of the same stock row.
-        var hotSku = Guid.NewGuid();
-        await SetStockAsync(inventory, await seller(), hotSku, sellerId, ThroughputStock, cancellationToken);
+        var catalog = context.CreateClient("catalog");
+        var hotSku = await DemoCatalog.NewOfferAsync(catalog, await seller(), $"Hot row {Guid.NewGuid():N}", cancellationToken);
+        await DemoCatalog.SetStockAsync(inventory, await seller(), hotSku, sellerId, ThroughputStock, cancellationToken);
         var hotBurst = new Burst(context, buyers, hotSku, sellerId);
         var hot = await context.RunLoadAsync($"{Name}:hot-row", inventory, hotBurst.ReserveAsync, cancellationToken);
         Console.WriteLine(hot.Summary("hot-row (Postgres)"));
@@ -69,7 +70,7 @@ public sealed class ReservationBurstScenario(bool compareWithFlashSale) : IScena
         hotMetrics["reserved_matches_successes"] = hotStock["reserved"]!.GetValue<int>() == hotBurst.Successes;
         context.Metrics["hot_row"] = hotMetrics;
 
-        var hotSellOut = await SellOutAsync(context, inventory, buyers, await seller(), sellerId, HotRowSellOutUnits, flash: false, cancellationToken);
+        var hotSellOut = await SellOutAsync(context, catalog, inventory, buyers, await seller(), sellerId, HotRowSellOutUnits, flash: false, cancellationToken);
         context.Metrics["hot_row_sell_out"] = hotSellOut.Json;
         if (!compareWithFlashSale)
         {
@@ -78,8 +79,8 @@ public sealed class ReservationBurstScenario(bool compareWithFlashSale) : IScena
         }
 
         // (b) the flash sale: the same burst, decided by the Redis counter (write-back to Postgres in batches, behind it).
-        var flashSku = Guid.NewGuid();
-        await SetStockAsync(inventory, await seller(), flashSku, sellerId, ThroughputStock, cancellationToken);
+        var flashSku = await DemoCatalog.NewOfferAsync(catalog, await seller(), $"Flash sale {Guid.NewGuid():N}", cancellationToken);
+        await DemoCatalog.SetStockAsync(inventory, await seller(), flashSku, sellerId, ThroughputStock, cancellationToken);
         var saleId = await OpenSaleAsync(inventory, await seller(), flashSku, sellerId, ThroughputStock, cancellationToken);
         var flashBurst = new Burst(context, buyers, flashSku, sellerId);
         var flash = await context.RunLoadAsync($"{Name}:flash", inventory, flashBurst.ReserveAsync, cancellationToken);
@@ -102,7 +103,7 @@ public sealed class ReservationBurstScenario(bool compareWithFlashSale) : IScena
         flashMetrics["close_written_back"] = closed?["writtenBack"]?.DeepClone();
         context.Metrics["flash"] = flashMetrics;
 
-        var flashSellOut = await SellOutAsync(context, inventory, buyers, await seller(), sellerId, FlashSellOutUnits, flash: true, cancellationToken);
+        var flashSellOut = await SellOutAsync(context, catalog, inventory, buyers, await seller(), sellerId, FlashSellOutUnits, flash: true, cancellationToken);
         context.Metrics["flash_sell_out"] = flashSellOut.Json;
 
         var ratio = hot.Rps > 0 ? flash.Rps / hot.Rps : 0;
@@ -160,11 +161,11 @@ public sealed class ReservationBurstScenario(bool compareWithFlashSale) : IScena
     /// rest get 409, and Inventory must agree (stock row or flash counter at 0, nothing more handed out).
     /// </summary>
     private static async Task<SellOut> SellOutAsync(
-        BenchContext context, HttpClient inventory, IReadOnlyList<(string Email, string Password)> buyers, string sellerToken, Guid sellerId, int units, bool flash,
+        BenchContext context, HttpClient catalog, HttpClient inventory, IReadOnlyList<(string Email, string Password)> buyers, string sellerToken, Guid sellerId, int units, bool flash,
         CancellationToken cancellationToken)
     {
-        var sku = Guid.NewGuid();
-        await SetStockAsync(inventory, sellerToken, sku, sellerId, units, cancellationToken);
+        var sku = await DemoCatalog.NewOfferAsync(catalog, sellerToken, $"Sell-out {Guid.NewGuid():N}", cancellationToken);
+        await DemoCatalog.SetStockAsync(inventory, sellerToken, sku, sellerId, units, cancellationToken);
         var saleId = flash ? await OpenSaleAsync(inventory, sellerToken, sku, sellerId, units, cancellationToken) : (Guid?)null;
         var burst = new Burst(context, buyers, sku, sellerId);
         var attempts = units * 2;
@@ -217,13 +218,6 @@ public sealed class ReservationBurstScenario(bool compareWithFlashSale) : IScena
         };
         Console.WriteLine($"sell-out ({(flash ? "flash" : "hot row")}): {successes} of {attempts} attempts for {units} units, {inventoryLeft} left, oversell {oversell}");
         return new SellOut(json, oversell);
-    }
-
-    private static async Task SetStockAsync(HttpClient inventory, string token, Guid sku, Guid seller, int onHand, CancellationToken cancellationToken)
-    {
-        using var response = await BenchIdentity.SendAsync(
-            inventory, () => BenchIdentity.Authorized(HttpMethod.Put, $"api/inventory/stock/{sku}/{seller}", token, JsonContent.Create(new { onHand })), cancellationToken);
-        await DemoCatalog.EnsureSuccessAsync(response, $"Setting stock of {sku}", cancellationToken);
     }
 
     private static async Task<JsonObject> StockAsync(HttpClient inventory, string token, Guid sku, Guid seller, CancellationToken cancellationToken)

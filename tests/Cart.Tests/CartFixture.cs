@@ -1,3 +1,4 @@
+using AspireShop.Catalog.Contracts;
 using AspireShop.TestKit;
 
 namespace AspireShop.Cart.Tests;
@@ -16,18 +17,49 @@ public sealed class CartFixture : IAsyncLifetime
 
     public CartApp Cart { get; private set; } = null!;
 
+    /// <summary>The topic prefix of the fixture's catalog change events (<c>&lt;prefix&gt;.public.&lt;table&gt;</c>).</summary>
+    public string CatalogTopicPrefix { get; } = $"cart{Guid.NewGuid():N}"[..16];
+
+    private CatalogRelay? _relay;
+
     public async Task InitializeAsync()
     {
         await Infrastructure.InitializeAsync();
+        foreach (var table in new[] { CatalogTables.Products.Table, CatalogTables.Skus.Table, CatalogTables.Offers.Table })
+        {
+            await Infrastructure.CreateNamedTopicAsync(CatalogTables.Topic(table, CatalogTopicPrefix), partitions: 1);
+        }
+
         var catalog = CatalogHost.StartAsync(Infrastructure);
-        var inventory = InventoryHost.StartAsync(Infrastructure);
+        var inventory = InventoryHost.StartAsync(Infrastructure, CatalogTables.Topic(CatalogTables.Offers.Table, CatalogTopicPrefix));
         (Catalog, Inventory) = (await catalog, await inventory);
+        _relay = await CatalogRelay.StartAsync(CatalogTopicPrefix, Catalog.ConnectionString, Infrastructure.KafkaBootstrapServers);
         Cart = NewCart();
     }
 
-    /// <summary>Another cart deployment on the same Catalog and Inventory, e.g. with short holds.</summary>
-    public CartApp NewCart(IReadOnlyDictionary<string, string?>? overrides = null) =>
-        new(Infrastructure, () => Catalog.Server.CreateHandler(), () => Inventory.Server.CreateHandler(), overrides);
+    /// <summary>
+    /// Another cart deployment on the same Catalog and Inventory (e.g. with short holds), whose offer cache follows the
+    /// fixture's catalog change events.
+    /// </summary>
+    public CartApp NewCart(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:kafka"] = Infrastructure.KafkaBootstrapServers,
+            ["Kafka:Consumer:session.timeout.ms"] = "3000",
+            ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
+            ["Kafka:Consumer:fetch.wait.max.ms"] = "10",
+            ["Messaging:Consumers:cart.offer-cache:GroupId"] = $"cart.offer-cache.test-{Guid.NewGuid():N}",
+            ["Messaging:Consumers:cart.offer-cache:Topics:0"] = CatalogTables.Topic(CatalogTables.Offers.Table, CatalogTopicPrefix),
+            ["Messaging:Consumers:cart.offer-cache:Topics:1"] = CatalogTables.Topic(CatalogTables.Skus.Table, CatalogTopicPrefix),
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return new(Infrastructure, () => Catalog.Server.CreateHandler(), () => Inventory.Server.CreateHandler(), settings);
+    }
 
     /// <summary>A seller with a fresh product whose variants carry these prices, and <paramref name="stock"/> units of each.</summary>
     public async Task<IReadOnlyList<TestOffer>> NewOffersAsync(int stock, params (decimal Price, string Currency)[] prices)
@@ -47,6 +79,11 @@ public sealed class CartFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync();
+        }
+
         await Cart.DisposeAsync();
         await Inventory.DisposeAsync();
         await Catalog.DisposeAsync();

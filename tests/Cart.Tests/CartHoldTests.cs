@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using AspireShop.Cart.API.Apis;
+using AspireShop.Cart.API.Services;
 using AspireShop.TestKit;
 using StackExchange.Redis;
 using static AspireShop.Cart.Tests.CartRequests;
@@ -58,6 +60,28 @@ public sealed class CartHoldTests(CartFixture fixture) : IClassFixture<CartFixtu
         var key = $"{Cart.RedisPrefix}cart:{buyer.Id:N}";
         Assert.Equal(2, await redis.GetDatabase().HashLengthAsync(key));
         Assert.InRange((await redis.GetDatabase().KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromDays(29.9), TimeSpan.FromDays(30));
+    }
+
+    [Fact]
+    public async Task APriceChangeInCatalogReachesTheCartsCachedOfferThroughItsChangeEvents()
+    {
+        var seller = TestUser.NewSeller();
+        var offer = (await fixture.Catalog.CreateOffersAsync(seller, (25.00m, "USD")))[0];
+        await Inventory.SetStockAsync(seller, offer.SkuId, offer.SellerId, 10);
+        var first = await Cart.As(TestUser.NewBuyer()).AddOkAsync(offer, 1);
+        Assert.Equal(25.00m, first.LineOf(offer).UnitPrice);
+
+        using var repriced = await fixture.Catalog.As(seller).PutAsJsonAsync($"/api/catalog/skus/{offer.SkuId}/offers/{offer.SellerId}", new { price = 27.50m, currency = "USD" });
+        Assert.True(repriced.IsSuccessStatusCode, await repriced.Content.ReadAsStringAsync());
+
+        // What the cart prices the next line from: the cached offer, removed by the offers topic's event.
+        await Poll.UntilAsync(
+            async () => (await Cart.Service<OfferCache>().GetAsync(offer.SkuId, offer.SellerId, CancellationToken.None))!.Price,
+            price => price == 27.50m,
+            TimeSpan.FromSeconds(20),
+            price => $"the cart still prices at {price}");
+        var second = await Cart.As(TestUser.NewBuyer()).AddOkAsync(offer, 1);
+        Assert.Equal(27.50m, second.LineOf(offer).UnitPrice);
     }
 
     [Fact]

@@ -18,7 +18,11 @@ public sealed class CatalogHost : ServiceHost<CatalogApi::Program>
     private CatalogHost(Dictionary<string, string?> settings)
         : base(settings)
     {
+        ConnectionString = settings["ConnectionStrings:catalogdb"]!;
     }
+
+    /// <summary>Its database, which the fixture's CdcRelay streams to Kafka as the platform's relay does.</summary>
+    public string ConnectionString { get; }
 
     public static async Task<CatalogHost> StartAsync(InfrastructureFixture infrastructure)
     {

@@ -19,10 +19,14 @@ public sealed class InventoryHost : ServiceHost<InventoryApi::Program>
     {
     }
 
-    public static async Task<InventoryHost> StartAsync(InfrastructureFixture infrastructure)
+    /// <summary>Started on <paramref name="offersTopic"/>, Catalog's offer events: it keeps stock only for offers Catalog publishes.</summary>
+    public static async Task<InventoryHost> StartAsync(InfrastructureFixture infrastructure, string offersTopic)
     {
         var host = new InventoryHost(new Dictionary<string, string?>
         {
+            ["Messaging:Consumers:inventory.offer-stock:Topics:0"] = offersTopic,
+            ["Messaging:Consumers:inventory.offer-stock:GroupId"] = $"inventory.offer-stock.carttest-{Guid.NewGuid():N}",
+            ["Kafka:Consumer:fetch.wait.max.ms"] = "10",
             ["ConnectionStrings:inventorydb"] = await infrastructure.CreateDatabaseAsync("cartinventory"),
             ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
             ["ConnectionStrings:kafka"] = infrastructure.KafkaBootstrapServers,
@@ -36,10 +40,19 @@ public sealed class InventoryHost : ServiceHost<InventoryApi::Program>
         return host;
     }
 
+    /// <summary>Sets stock once Catalog's event for the new offer has reached Inventory (404 until then).</summary>
     public async Task SetStockAsync(TestUser seller, Guid skuId, Guid sellerId, int onHand)
     {
-        using var response = await As(seller).PutAsJsonAsync($"/api/inventory/stock/{skuId}/{sellerId}", new { onHand });
-        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        using var client = As(seller);
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var response = await client.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{sellerId}", new { onHand });
+                return response.StatusCode;
+            },
+            status => status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30),
+            status => $"setting stock answered {(int)status}");
     }
 
     public async Task<int> AvailableAsync(TestOffer offer)

@@ -16,12 +16,21 @@ namespace AspireShop.Inventory.Tests;
 /// </summary>
 public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
 {
-    private InventoryApp(IReadOnlyDictionary<string, string?> settings, string databaseConnectionString, string redisPrefix)
+    private InventoryApp(IReadOnlyDictionary<string, string?> settings, string databaseConnectionString, string redisPrefix, string kafka)
         : base(settings)
     {
         DatabaseConnectionString = databaseConnectionString;
         RedisPrefix = redisPrefix;
+        Kafka = kafka;
+        OffersTopic = settings[$"{OffersConsumer}:Topics:0"]!;
     }
+
+    private const string OffersConsumer = "Messaging:Consumers:inventory.offer-stock";
+
+    public string Kafka { get; }
+
+    /// <summary>Where this app reads Catalog's offer events (its own topic, unless the test named one).</summary>
+    public string OffersTopic { get; }
 
     public string DatabaseConnectionString { get; }
 
@@ -37,6 +46,11 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
         redisPrefix ??= InfrastructureFixture.CreateRedisKeyPrefix("inventory");
         var settings = new Dictionary<string, string?>
         {
+            ["ConnectionStrings:kafka"] = infrastructure.KafkaBootstrapServers,
+            ["Kafka:Consumer:session.timeout.ms"] = "3000",
+            ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
+            ["Kafka:Consumer:fetch.wait.max.ms"] = "10",
+            [$"{OffersConsumer}:GroupId"] = $"inventory.offer-stock.test-{Guid.NewGuid():N}",
             ["ConnectionStrings:inventorydb"] = database,
             ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
             ["Inventory:RedisPrefix"] = redisPrefix,
@@ -48,27 +62,48 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
             settings[key] = value;
         }
 
+        if (!settings.ContainsKey($"{OffersConsumer}:Topics:0"))
+        {
+            // One partition: offer events of a test apply in the order it published them.
+            settings[$"{OffersConsumer}:Topics:0"] = await infrastructure.CreateTopicAsync("catalogdb.public.offers", partitions: 1);
+        }
+
         // Migrated before the host starts, as the AppHost's inventory-migrations step does, so the workers find their tables.
         await using (var context = new InventoryContext(new DbContextOptionsBuilder<InventoryContext>().UseNpgsql(database).Options))
         {
             await context.Database.MigrateAsync();
         }
 
-        var app = new InventoryApp(settings, database, redisPrefix);
+        var app = new InventoryApp(settings, database, redisPrefix, infrastructure.KafkaBootstrapServers);
         _ = app.Services;
         return app;
     }
 
-    /// <summary>Creates a stock row for a new (sku, seller) through the API, as its seller, and returns both ids.</summary>
+    /// <summary>
+    /// A new offer of a new seller, published as Catalog would (its change event), with <paramref name="onHand"/> set
+    /// through the API once Inventory has heard of it; returns the SKU and the seller.
+    /// </summary>
     public async Task<(Guid SkuId, TestUser Seller)> CreateStockAsync(int onHand)
     {
         var seller = TestUser.NewSeller();
         var skuId = Guid.NewGuid();
+        await PublishOfferAsync("c", skuId, seller.SellerId!.Value);
         using var client = As(seller);
-        using var response = await client.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{seller.SellerId}", new { onHand });
-        response.EnsureSuccessStatusCode();
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var response = await client.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{seller.SellerId}", new { onHand });
+                return response.StatusCode;
+            },
+            status => status == System.Net.HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30),
+            status => $"setting stock of a published offer answered {(int)status}");
         return (skuId, seller);
     }
+
+    /// <summary>An offer change event (<paramref name="op"/>: c, u, r or d) on this app's offers topic.</summary>
+    public Task PublishOfferAsync(string op, Guid skuId, Guid sellerId) =>
+        CatalogOfferEvents.PublishAsync(Kafka, OffersTopic, CatalogOfferEvents.Change(op, skuId, sellerId));
 
     public async Task<T?> QueryScalarAsync<T>(string sql, params object[] parameters)
     {

@@ -1,12 +1,14 @@
 using System.Text;
-using System.Text.Json;
-using AspireShop.BuildingBlocks.Messaging;
+using System.Net;
+using System.Net.Http.Json;
 using AspireShop.TestKit;
-using Confluent.Kafka;
 
 namespace AspireShop.Inventory.Tests;
 
-/// <summary>Catalog's offer change events give every offered SKU a stock row, once, whatever is redelivered.</summary>
+/// <summary>
+/// Catalog's offer change events give every offered SKU a stock row, once, whatever is redelivered, and decide which
+/// offers may have stock and holds at all.
+/// </summary>
 public sealed class OfferStockProjectionTests : IAsyncLifetime
 {
     private readonly InfrastructureFixture _infrastructure = new();
@@ -21,17 +23,14 @@ public sealed class OfferStockProjectionTests : IAsyncLifetime
         var topic = await _infrastructure.CreateTopicAsync("catalogdb.public.offers", partitions: 3);
         await using var app = await InventoryApp.StartAsync(_infrastructure, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:kafka"] = _infrastructure.KafkaBootstrapServers,
-            ["Kafka:Consumer:session.timeout.ms"] = "3000",
-            ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
             ["Messaging:Consumers:inventory.offer-stock:Topics:0"] = topic,
-            ["Messaging:Consumers:inventory.offer-stock:GroupId"] = $"inventory.offer-stock.test-{Guid.NewGuid():N}",
             ["Inventory:Demo:InitialStock"] = "25",
         });
         var (skuId, sellerId, other) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
 
-        // A snapshot read, the same event again, an update and a delete of the same offer; one insert of another.
-        await PublishAsync(topic, Change("r", skuId, sellerId), Change("r", skuId, sellerId), Change("u", skuId, sellerId), Change("d", skuId, sellerId), Change("c", other, sellerId));
+        // A snapshot read, the same event again and an update of the same offer; one insert of another.
+        var snapshot = Change("r", skuId, sellerId);
+        await PublishAsync(topic, snapshot, snapshot, Change("u", skuId, sellerId), Change("c", other, sellerId));
 
         await Poll.UntilAsync(
             () => app.QueryScalarAsync<long>("SELECT count(*) FROM stock WHERE seller_id = $1", sellerId),
@@ -46,7 +45,7 @@ public sealed class OfferStockProjectionTests : IAsyncLifetime
         using var seller = app.As(new TestUser(Guid.NewGuid(), sellerId, "seller"));
         using var put = await seller.PutAsync($"/api/inventory/stock/{skuId}/{sellerId}", JsonContent("""{"onHand":3}"""));
         put.EnsureSuccessStatusCode();
-        await PublishAsync(topic, Change("r", skuId, sellerId), Change("c", Guid.NewGuid(), sellerId));
+        await PublishAsync(topic, snapshot, Change("c", Guid.NewGuid(), sellerId));
         await Poll.UntilAsync(
             () => app.QueryScalarAsync<long>("SELECT count(*) FROM stock WHERE seller_id = $1", sellerId),
             count => count == 3,
@@ -55,35 +54,76 @@ public sealed class OfferStockProjectionTests : IAsyncLifetime
         Assert.Equal(3, (await app.StockAsync(skuId, sellerId))!.Value.OnHand);
     }
 
+    [Fact]
+    public async Task StockAndHoldsExistOnlyForOffersCatalogPublishes()
+    {
+        await using var app = await InventoryApp.StartAsync(_infrastructure);
+        var (skuId, seller) = await app.CreateStockAsync(onHand: 5);
+        var sellerId = seller.SellerId!.Value;
+        using var sellerClient = app.As(seller);
+        using var buyer = app.As(TestUser.NewBuyer());
+        var hold = await ReservationLifecycleTests.ReserveAsync(buyer, skuId, sellerId, 2);
+
+        // Never published: no stock can be set (for the seller or an admin), nothing held.
+        var unknown = Guid.NewGuid();
+        foreach (var client in new[] { sellerClient, app.As(TestUser.NewAdmin()) })
+        {
+            using var set = await client.PutAsJsonAsync($"/api/inventory/stock/{unknown}/{sellerId}", new { onHand = 10 });
+            Assert.Equal(HttpStatusCode.NotFound, set.StatusCode);
+        }
+
+        using (var adjust = await sellerClient.PostAsJsonAsync($"/api/inventory/stock/{unknown}/{sellerId}/adjustments", new { delta = 3 }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, adjust.StatusCode);
+        }
+
+        using (var reserve = await buyer.PostAsJsonAsync("/api/inventory/reservations", new { skuId = unknown, sellerId, quantity = 1 }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, reserve.StatusCode);
+        }
+
+        Assert.Null(await app.StockAsync(unknown, sellerId));
+
+        // Withdrawn: the same refusals, while the hold already taken still ends normally and its units come back.
+        await app.PublishOfferAsync("d", skuId, sellerId);
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var set = await sellerClient.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{sellerId}", new { onHand = 6 });
+                return set.StatusCode;
+            },
+            status => status == HttpStatusCode.NotFound,
+            TimeSpan.FromSeconds(20),
+            status => $"stock of a withdrawn offer answered {(int)status}");
+        using (var reserve = await buyer.PostAsJsonAsync("/api/inventory/reservations", new { skuId, sellerId, quantity = 1 }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, reserve.StatusCode);
+        }
+
+        using (var release = await buyer.DeleteAsync($"/api/inventory/reservations/{hold.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, release.StatusCode);
+        }
+
+        var stock = (await app.StockAsync(skuId, sellerId))!.Value;
+        Assert.Equal((5, 0, 5), (stock.OnHand, stock.Reserved, stock.Available));
+
+        // Published again: stock can be set once more.
+        await app.PublishOfferAsync("c", skuId, sellerId);
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var set = await sellerClient.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{sellerId}", new { onHand = 6 });
+                return set.StatusCode;
+            },
+            status => status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(20),
+            status => $"stock of a republished offer answered {(int)status}");
+    }
+
     private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
 
-    /// <summary>A Debezium change event for an offers row, shaped as the CdcRelay publishes it (schemas disabled).</summary>
-    private static string Change(string op, Guid skuId, Guid sellerId)
-    {
-        var row = new { sku_id = skuId.ToString(), seller_id = sellerId.ToString(), price = "9.99", currency = "USD", updated_at = DateTimeOffset.UtcNow.ToString("O") };
-        return JsonSerializer.Serialize(new
-        {
-            before = op == "d" ? row : null,
-            after = op == "d" ? null : row,
-            source = new { lsn = 1, txId = 1, ts_ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), db = "catalogdb", schema = "public", table = "offers" },
-            op,
-            ts_ms = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        });
-    }
+    private static string Change(string op, Guid skuId, Guid sellerId) => CatalogOfferEvents.Change(op, skuId, sellerId);
 
-    private async Task PublishAsync(string topic, params string[] values)
-    {
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = _infrastructure.KafkaBootstrapServers }).Build();
-        foreach (var value in values)
-        {
-            using var document = JsonDocument.Parse(value);
-            var row = document.RootElement.GetProperty(document.RootElement.GetProperty("op").GetString() == "d" ? "before" : "after");
-            await producer.ProduceAsync(topic, new Message<string, string>
-            {
-                Key = $$"""{"sku_id":"{{row.GetProperty("sku_id").GetString()}}","seller_id":"{{row.GetProperty("seller_id").GetString()}}"}""",
-                Value = value,
-                Headers = new Headers { { ReceivedMessage.IdHeader, Encoding.UTF8.GetBytes(Guid.NewGuid().ToString()) } },
-            });
-        }
-    }
+    private Task PublishAsync(string topic, params string[] values) => CatalogOfferEvents.PublishAsync(_infrastructure.KafkaBootstrapServers, topic, values);
 }

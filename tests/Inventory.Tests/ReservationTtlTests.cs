@@ -48,7 +48,7 @@ public sealed class ReservationTtlTests : IAsyncLifetime
         var stock = (await app.StockAsync(skuId, seller.SellerId!.Value))!.Value;
         Assert.Equal((5, 0, 5), (stock.OnHand, stock.Reserved, stock.Available));
         var events = await app.AvailabilityEventsAsync(skuId, seller.SellerId!.Value);
-        Assert.Equal([5, 2, 5], events.Select(e => e.Available));
+        Assert.Equal([0, 5, 2, 5], events.Select(e => e.Available));
         Assert.Equal(stock.Version, events[^1].Version);
 
         using var confirm = await client.PostAsync($"/api/inventory/reservations/{reservation.Id}/confirm", null);

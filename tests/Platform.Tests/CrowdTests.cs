@@ -38,15 +38,7 @@ public sealed class CrowdTests(PlatformFixture platform, ITestOutputHelper outpu
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         var skuId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["variants"]![0]!["id"]!.GetValue<Guid>();
         var sellerId = PlatformIdentity.DemoSellerAId;
-        await Poll.UntilAsync(
-            async () =>
-            {
-                using var stock = await sellerA.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{sellerId}", new { onHand = Stock });
-                return stock.StatusCode;
-            },
-            status => status == HttpStatusCode.OK,
-            TimeSpan.FromSeconds(30),
-            status => $"setting stock answered {(int)status}");
+        await StorefrontProduct.SetStockAsync(sellerA, skuId, sellerId, Stock);
 
         // The platform is busy: the demo seed (10 000 products) is being indexed while the crowd arrives.
         using var admin = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoAdmin));

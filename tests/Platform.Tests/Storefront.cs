@@ -28,10 +28,21 @@ public sealed record StorefrontProduct(Guid ProductId, Guid SkuId, string Word)
 
         foreach (var (client, seller) in new[] { (sellerA, PlatformIdentity.DemoSellerAId), (sellerB, PlatformIdentity.DemoSellerBId) })
         {
-            using var stock = await client.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{seller}", new { onHand = stockPerSeller });
-            Assert.True(stock.IsSuccessStatusCode, await stock.Content.ReadAsStringAsync());
+            await SetStockAsync(client, skuId, seller, stockPerSeller);
         }
 
         return new StorefrontProduct(productId, skuId, word);
     }
+
+    /// <summary>Sets stock of a new offer as its seller, once Catalog's event has told Inventory about it (404 until then).</summary>
+    public static async Task SetStockAsync(HttpClient seller, Guid skuId, Guid sellerId, int onHand) =>
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var stock = await seller.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{sellerId}", new { onHand });
+                return stock.StatusCode;
+            },
+            status => status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30),
+            status => $"setting stock of {skuId} answered {(int)status}");
 }

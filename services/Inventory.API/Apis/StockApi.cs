@@ -6,7 +6,10 @@ using Npgsql;
 
 namespace AspireShop.Inventory.API.Apis;
 
-/// <summary>Public availability reads; stock levels set and adjusted only by the owning seller or an admin.</summary>
+/// <summary>
+/// Public availability reads; stock levels set and adjusted only by the owning seller or an admin, and only for an offer
+/// Catalog publishes (404 otherwise: the stock row comes from Catalog's offer events, never from a PUT).
+/// </summary>
 public static class StockApi
 {
     public static IEndpointRouteBuilder MapStockApi(this IEndpointRouteBuilder app)
@@ -53,12 +56,13 @@ public static class StockApi
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var (row, _) = await StockStore.TrySetOnHandAsync(connection, transaction, skuId, sellerId, onHand, cancellationToken);
+        var row = await StockStore.TrySetOnHandAsync(connection, transaction, skuId, sellerId, onHand, cancellationToken);
         if (row is null)
         {
             var current = await StockStore.FindAsync(connection, transaction, skuId, sellerId, cancellationToken);
+            var offered = await StockStore.IsOfferedAsync(connection, transaction, skuId, sellerId, cancellationToken);
             await transaction.RollbackAsync(cancellationToken);
-            return Problems.BelowReserved(current?.Reserved ?? 0);
+            return current is null || !offered ? Problems.NotOffered() : Problems.BelowReserved(current.Reserved);
         }
 
         await StockStore.RecordAsync(connection, transaction, row, "set", null, 0, cancellationToken);
@@ -66,7 +70,7 @@ public static class StockApi
         return TypedResults.Ok(StockResponse.From(row));
     }
 
-    public static async Task<Results<Ok<StockResponse>, ValidationProblem, ProblemHttpResult, NotFound, ForbidHttpResult>> AdjustStockAsync(
+    public static async Task<Results<Ok<StockResponse>, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> AdjustStockAsync(
         Guid skuId, Guid sellerId, AdjustStockRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         if (!user.CanActForSeller(sellerId))
@@ -89,12 +93,13 @@ public static class StockApi
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, delta, 0, cancellationToken);
+        var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, delta, 0, cancellationToken, offeredOnly: true);
         if (row is null)
         {
             var current = await StockStore.FindAsync(connection, transaction, skuId, sellerId, cancellationToken);
+            var offered = await StockStore.IsOfferedAsync(connection, transaction, skuId, sellerId, cancellationToken);
             await transaction.RollbackAsync(cancellationToken);
-            return current is null ? TypedResults.NotFound() : Problems.BelowReserved(current.Reserved);
+            return current is null || !offered ? Problems.NotOffered() : Problems.BelowReserved(current.Reserved);
         }
 
         await StockStore.RecordAsync(connection, transaction, row, "adjust", delta, 0, cancellationToken, reason: reason);

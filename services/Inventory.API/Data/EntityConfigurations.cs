@@ -23,6 +23,9 @@ internal sealed class StockConfiguration : IEntityTypeConfiguration<Stock>
         stock.Property(s => s.Available).HasColumnName("available").HasComputedColumnSql("on_hand - reserved", stored: true);
         stock.Property(s => s.Version).HasColumnName("version");
         stock.Property(s => s.UpdatedAt).HasColumnName("updated_at").HasDefaultValueSql("now()");
+        // Rows from before withdrawals were tracked all came from published offers.
+        stock.Property(s => s.Offered).HasColumnName("offered").HasDefaultValue(true);
+        stock.Property(s => s.OfferLsn).HasColumnName("offer_lsn");
     }
 }
 

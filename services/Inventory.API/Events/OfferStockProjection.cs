@@ -8,10 +8,10 @@ using Npgsql;
 namespace AspireShop.Inventory.API.Events;
 
 /// <summary>
-/// Makes every offered SKU known to Inventory: on Catalog's Debezium change events for <c>offers</c> (created, updated
+/// Makes Inventory know what Catalog offers: on Catalog's Debezium change events for <c>offers</c> (created, updated
 /// or snapshotted) it creates the (sku, seller) stock row with <c>Inventory:Demo:InitialStock</c> on hand if none
-/// exists. No inbox: <c>INSERT … ON CONFLICT DO NOTHING</c> makes a redelivery (or a re-snapshot) change nothing, and a
-/// withdrawn offer leaves its stock alone (units on the shelf do not vanish with the price).
+/// exists, or marks it offered again; a delete marks it withdrawn (no stock set, no new holds; units on the shelf do
+/// not vanish with the price). No inbox: idempotent by the event's log position, so a redelivery changes nothing.
 /// </summary>
 public sealed partial class OfferStockProjection(NpgsqlDataSource db, IOptions<InventoryOptions> options, ILogger<OfferStockProjection> logger) : IChangeHandler
 {
@@ -21,20 +21,22 @@ public sealed partial class OfferStockProjection(NpgsqlDataSource db, IOptions<I
 
     public async Task HandleAsync(ChangeEvent change, ReceivedMessage message, CancellationToken cancellationToken)
     {
-        if (change.IsDelete)
-        {
-            return;
-        }
-
         var skuId = ChangeEvent.RequiredUuid(change.Row, CatalogTables.Offers.SkuId);
         var sellerId = ChangeEvent.RequiredUuid(change.Row, CatalogTables.Offers.SellerId);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var initialStock = options.Value.Demo.InitialStock;
-        if (await StockStore.TryCreateAsync(connection, transaction, skuId, sellerId, initialStock, cancellationToken) is { } row)
+        if (change.IsDelete)
         {
-            await StockStore.RecordAsync(connection, transaction, row, "set", null, 0, cancellationToken, reason: "offer created");
-            LogCreated(skuId, sellerId, initialStock);
+            await StockStore.WithdrawnAsync(connection, transaction, skuId, sellerId, change.Version.Lsn, cancellationToken);
+        }
+        else
+        {
+            var initialStock = options.Value.Demo.InitialStock;
+            if (await StockStore.OfferedAsync(connection, transaction, skuId, sellerId, initialStock, change.Version.Lsn, cancellationToken) is { } row)
+            {
+                await StockStore.RecordAsync(connection, transaction, row, "set", null, 0, cancellationToken, reason: "offer created");
+                LogCreated(skuId, sellerId, initialStock);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);

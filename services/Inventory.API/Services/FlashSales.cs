@@ -40,12 +40,13 @@ public sealed partial class FlashSales(NpgsqlDataSource db, FlashSaleCounter cou
         await using (var connection = await db.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, 0, quantity, cancellationToken);
+            var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, 0, quantity, cancellationToken, offeredOnly: true);
             if (row is null)
             {
                 var current = await StockStore.FindAsync(connection, transaction, skuId, sellerId, cancellationToken);
+                var offered = current is not null && await StockStore.IsOfferedAsync(connection, transaction, skuId, sellerId, cancellationToken);
                 await transaction.RollbackAsync(cancellationToken);
-                return current is null ? new OpenSaleOutcome.UnknownSku() : new OpenSaleOutcome.OutOfStock(current.Available);
+                return offered ? new OpenSaleOutcome.OutOfStock(current!.Available) : new OpenSaleOutcome.UnknownSku();
             }
 
             try

@@ -66,12 +66,13 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         var id = Guid.CreateVersion7();
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, 0, quantity, cancellationToken);
+        var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, 0, quantity, cancellationToken, offeredOnly: true);
         if (row is null)
         {
             var current = await StockStore.FindAsync(connection, transaction, skuId, sellerId, cancellationToken);
+            var offered = current is not null && await StockStore.IsOfferedAsync(connection, transaction, skuId, sellerId, cancellationToken);
             await transaction.RollbackAsync(cancellationToken);
-            return current is null ? new ReserveOutcome.UnknownSku() : new ReserveOutcome.OutOfStock(current.Available);
+            return offered ? new ReserveOutcome.OutOfStock(current!.Available) : new ReserveOutcome.UnknownSku();
         }
 
         ReservationRecord reservation;
@@ -300,7 +301,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         var delta = quantity - current.Quantity;
         if (delta != 0)
         {
-            var row = await StockStore.TryChangeAsync(connection, transaction, current.SkuId, current.SellerId, 0, delta, cancellationToken);
+            var row = await StockStore.TryChangeAsync(connection, transaction, current.SkuId, current.SellerId, 0, delta, cancellationToken, offeredOnly: delta > 0);
             if (row is null)
             {
                 var stock = await StockStore.FindAsync(connection, transaction, current.SkuId, current.SellerId, cancellationToken);

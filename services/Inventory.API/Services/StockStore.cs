@@ -17,14 +17,18 @@ public static class StockStore
 {
     private const string Columns = "sku_id, seller_id, on_hand, reserved, available, version";
 
-    /// <summary>Applies the deltas if the result keeps on_hand ≥ reserved ≥ 0; null when it would not (or no row exists).</summary>
+    /// <summary>
+    /// Applies the deltas if the result keeps on_hand ≥ reserved ≥ 0; null when it would not (or no row exists). New
+    /// holds pass <paramref name="offeredOnly"/>: units go out only for an offer Catalog still publishes.
+    /// </summary>
     public static async Task<StockRow?> TryChangeAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid skuId, Guid sellerId, int onHandDelta, int reservedDelta, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid skuId, Guid sellerId, int onHandDelta, int reservedDelta, CancellationToken cancellationToken,
+        bool offeredOnly = false)
     {
         await using var command = new NpgsqlCommand(
             $"""
             UPDATE stock SET on_hand = on_hand + $3, reserved = reserved + $4, version = version + 1, updated_at = now()
-            WHERE sku_id = $1 AND seller_id = $2 AND on_hand + $3 >= reserved + $4 AND reserved + $4 >= 0
+            WHERE sku_id = $1 AND seller_id = $2 AND on_hand + $3 >= reserved + $4 AND reserved + $4 >= 0{(offeredOnly ? " AND offered" : "")}
             RETURNING {Columns}
             """,
             connection,
@@ -36,34 +40,14 @@ public static class StockStore
         return await ReadRowAsync(command, cancellationToken);
     }
 
-    /// <summary>Sets on-hand (creating the row) unless that would drop it below what is reserved.</summary>
-    public static async Task<(StockRow? Row, bool Created)> TrySetOnHandAsync(
+    /// <summary>Sets on-hand of an offered SKU unless that would drop it below what is reserved; null otherwise.</summary>
+    public static async Task<StockRow?> TrySetOnHandAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid skuId, Guid sellerId, int onHand, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             $"""
-            INSERT INTO stock (sku_id, seller_id, on_hand, reserved, version, updated_at) VALUES ($1, $2, $3, 0, 1, now())
-            ON CONFLICT (sku_id, seller_id) DO UPDATE SET on_hand = excluded.on_hand, version = stock.version + 1, updated_at = now()
-            WHERE stock.reserved <= excluded.on_hand
-            RETURNING {Columns}, (xmax = 0) AS created
-            """,
-            connection,
-            transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = skuId });
-        command.Parameters.Add(new NpgsqlParameter { Value = sellerId });
-        command.Parameters.Add(new NpgsqlParameter { Value = onHand });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (Map(reader), reader.GetBoolean(6)) : (null, false);
-    }
-
-    /// <summary>Creates an empty-or-demo row if none exists; true when it did (offer projection).</summary>
-    public static async Task<StockRow?> TryCreateAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid skuId, Guid sellerId, int onHand, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            $"""
-            INSERT INTO stock (sku_id, seller_id, on_hand, reserved, version, updated_at) VALUES ($1, $2, $3, 0, 1, now())
-            ON CONFLICT (sku_id, seller_id) DO NOTHING
+            UPDATE stock SET on_hand = $3, version = version + 1, updated_at = now()
+            WHERE sku_id = $1 AND seller_id = $2 AND offered AND reserved <= $3
             RETURNING {Columns}
             """,
             connection,
@@ -72,6 +56,52 @@ public static class StockStore
         command.Parameters.Add(new NpgsqlParameter { Value = sellerId });
         command.Parameters.Add(new NpgsqlParameter { Value = onHand });
         return await ReadRowAsync(command, cancellationToken);
+    }
+
+    /// <summary>
+    /// Catalog published the offer (as of <paramref name="lsn"/>): creates the row with <paramref name="onHand"/> if none
+    /// exists (returned, so the caller records it), or marks an existing one offered again. An older event changes nothing.
+    /// </summary>
+    public static async Task<StockRow?> OfferedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid skuId, Guid sellerId, int onHand, long lsn, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"""
+            INSERT INTO stock (sku_id, seller_id, on_hand, reserved, version, updated_at, offered, offer_lsn) VALUES ($1, $2, $3, 0, 1, now(), true, $4)
+            ON CONFLICT (sku_id, seller_id) DO UPDATE SET offered = true, offer_lsn = excluded.offer_lsn
+            WHERE stock.offer_lsn IS NULL OR stock.offer_lsn < excluded.offer_lsn
+            RETURNING {Columns}, (xmax = 0) AS created
+            """,
+            connection,
+            transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = skuId });
+        command.Parameters.Add(new NpgsqlParameter { Value = sellerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = onHand });
+        command.Parameters.Add(new NpgsqlParameter { Value = lsn });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && reader.GetBoolean(6) ? Map(reader) : null;
+    }
+
+    /// <summary>Catalog withdrew the offer (as of <paramref name="lsn"/>): no new stock or holds; its units stay where they are.</summary>
+    public static async Task WithdrawnAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid skuId, Guid sellerId, long lsn, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "UPDATE stock SET offered = false, offer_lsn = $3 WHERE sku_id = $1 AND seller_id = $2 AND (offer_lsn IS NULL OR offer_lsn < $3)",
+            connection,
+            transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = skuId });
+        command.Parameters.Add(new NpgsqlParameter { Value = sellerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = lsn });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Whether Catalog publishes the offer, as far as Inventory has heard.</summary>
+    public static async Task<bool> IsOfferedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid skuId, Guid sellerId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT offered FROM stock WHERE sku_id = $1 AND seller_id = $2", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = skuId });
+        command.Parameters.Add(new NpgsqlParameter { Value = sellerId });
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     public static async Task<StockRow?> FindAsync(NpgsqlDataSource dataSource, Guid skuId, Guid sellerId, CancellationToken cancellationToken)

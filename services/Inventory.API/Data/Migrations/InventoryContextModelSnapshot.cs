@@ -269,6 +269,16 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         .HasColumnName("available")
                         .HasComputedColumnSql("on_hand - reserved", true);
 
+                    b.Property<long?>("OfferLsn")
+                        .HasColumnType("bigint")
+                        .HasColumnName("offer_lsn");
+
+                    b.Property<bool>("Offered")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true)
+                        .HasColumnName("offered");
+
                     b.Property<int>("OnHand")
                         .HasColumnType("integer")
                         .HasColumnName("on_hand");

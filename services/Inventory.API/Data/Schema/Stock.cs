@@ -20,4 +20,13 @@ public sealed class Stock
     public long Version { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>
+    /// Whether Catalog publishes this offer: stock is set and held only while it does. A withdrawn offer keeps its row
+    /// (the units are still on the shelf, and holds already taken still end normally).
+    /// </summary>
+    public bool Offered { get; set; }
+
+    /// <summary>The log position of the Catalog change that last set <see cref="Offered"/>: older events change nothing.</summary>
+    public long? OfferLsn { get; set; }
 }
