@@ -1,4 +1,5 @@
 using AspireShop.AppHost.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -23,8 +24,11 @@ var inventoryDb = platform.AddDatabase("inventorydb");
 var cartSecret = builder.AddParameter("cart-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 var dashboardSecret = builder.AddParameter("dashboard-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
+// The front door stays put across restarts (Gateway:Port, 0 for any free port): bookmarks, scripts and tokens, whose
+// issuer is this URL, keep working.
+var gatewayPort = builder.Configuration.GetValue("Gateway:Port", 8080);
 var gateway = builder.AddProject<Projects.Gateway_API>("gateway", launchProfileName: null)
-    .WithServiceHttpEndpoint()
+    .WithHttpEndpoint(port: builder.ExecutionContext.IsRunMode && gatewayPort != 0 ? gatewayPort : null, isProxied: false)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     // Gateway settings (e.g. Gateway:RateLimits) given to the AppHost flow to the gateway, so a benchmark can lift limits.
@@ -90,12 +94,20 @@ var cart = builder.AddProject<Projects.Cart_API>("cart", launchProfileName: null
 
 catalog.WithReference(inventory);
 
+// The front door opens once what is behind it is up: no 502s for the first shopper after a start.
 gateway
-    .WithReference(identity)
-    .WithReference(catalog)
-    .WithReference(search)
-    .WithReference(inventory)
-    .WithReference(cart);
+    .WithReference(identity).WaitFor(identity)
+    .WithReference(catalog).WaitFor(catalog)
+    .WithReference(search).WaitFor(search)
+    .WithReference(inventory).WaitFor(inventory)
+    .WithReference(cart).WaitFor(cart);
+
+// Printed next to the dashboard's login link when the gateway is ready, which it is only after every service it routes to.
+builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, (_, _) =>
+{
+    Console.WriteLine($"AspireShop is ready at {gateway.GetEndpoint("http").Url} (the gateway; API reference at /scalar/)");
+    return Task.CompletedTask;
+});
 
 builder.Build().Run();
 return 0;

@@ -19,6 +19,13 @@ public sealed class PlatformFixture : IAsyncLifetime
     private static readonly SemaphoreSlim OnePlatformAtATime = new(1, 1);
     private bool _holdsTurn;
 
+    /// <summary>A turn for a test that starts the AppHost itself (as <c>./run.sh</c> does) rather than through a fixture.</summary>
+    public static async Task<IDisposable> TakeTurnAsync()
+    {
+        await OnePlatformAtATime.WaitAsync();
+        return new Turn();
+    }
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _dataDirectory = RepositoryPaths.CreateScratchDirectory("platform");
     private DistributedApplication? _app;
@@ -40,6 +47,8 @@ public sealed class PlatformFixture : IAsyncLifetime
             "--Infrastructure:Mode=native",
             $"--Infrastructure:DataDirectory={_dataDirectory}",
             "--DcpPublisher:WaitForResourceCleanup=false",
+            // Any free port: a developer's running shop keeps 8080.
+            "--Gateway:Port=0",
         ]);
 
         // No dashboard runs under test, so nothing listens on the OTLP endpoint Aspire hands out; exporters retrying it
@@ -161,6 +170,19 @@ public sealed class PlatformFixture : IAsyncLifetime
             if (_healthy)
             {
                 RepositoryPaths.DeleteQuietly(_dataDirectory);
+            }
+        }
+    }
+
+    private sealed class Turn : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                OnePlatformAtATime.Release();
             }
         }
     }
