@@ -7,5 +7,5 @@ cd "$(dirname "$0")"
 ./infrastructure/setup.sh
 # No trusted dev certificate on these machines: the dashboard and OTLP stay on plain HTTP on loopback.
 export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true
-echo "Starting AspireShop; open the dashboard with the 'Login to the dashboard at …' link printed below (Ctrl+C stops everything)."
+echo "Starting AspireShop: open the dashboard with the 'Login to the dashboard at …' link printed below; the shop is at the 'AspireShop is ready at …' URL (Ctrl+C stops everything)."
 exec dotnet run --project AppHost --launch-profile http -- "$@"
