@@ -15,6 +15,9 @@ catch (InfrastructureConfigurationException ex)
     return 2;
 }
 
+// A process that crashes is started again with backoff; one stopped on purpose stays stopped.
+builder.AddResourceSupervisor();
+
 var catalogDb = platform.AddDatabase("catalogdb");
 var searchDb = platform.AddDatabase("searchdb");
 var identityDb = platform.AddDatabase("identitydb");
