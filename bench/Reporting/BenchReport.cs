@@ -8,7 +8,8 @@ using AspireShop.Bench.Load;
 namespace AspireShop.Bench.Reporting;
 
 /// <summary>The result files others script against: bench/results/&lt;scenario&gt;.json and a Markdown twin.</summary>
-public sealed class BenchReport(string scenario, LoadResult result, LoadOptions options, string target, DateTimeOffset startedAt, JsonObject scenarioMetrics)
+public sealed class BenchReport(
+    string scenario, LoadResult result, LoadOptions options, string target, DateTimeOffset startedAt, JsonObject scenarioMetrics, JsonObject? headline = null)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -37,7 +38,7 @@ public sealed class BenchReport(string scenario, LoadResult result, LoadOptions 
             metrics.Add(key, value?.DeepClone());
         }
 
-        return new JsonObject
+        var report = new JsonObject
         {
             ["scenario"] = scenario,
             ["rps"] = Math.Round(result.Rps, 1),
@@ -45,8 +46,14 @@ public sealed class BenchReport(string scenario, LoadResult result, LoadOptions 
             ["p95_ms"] = result.P95Ms,
             ["p99_ms"] = result.P99Ms,
             ["errors"] = result.Errors,
-            ["metrics"] = metrics,
         };
+        foreach (var (key, value) in headline ?? [])
+        {
+            report.Add(key, value?.DeepClone());
+        }
+
+        report["metrics"] = metrics;
+        return report;
     }
 
     public static string ToMarkdown(JsonObject report)

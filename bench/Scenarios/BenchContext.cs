@@ -37,6 +37,9 @@ public sealed class BenchContext : IDisposable
     /// <summary>The scenario's own figures (ratios, counts); they land in the report's "metrics" next to the standard ones.</summary>
     public JsonObject Metrics { get; } = [];
 
+    /// <summary>Figures an issue names as the result's own keys (e.g. <c>pss_mib</c>): written at the top level, beside <c>rps</c>.</summary>
+    public JsonObject Headline { get; } = [];
+
     /// <summary>
     /// A bench client (no resilience handler, a connection per worker) for a platform resource: its own endpoint when
     /// self-hosted, the --target gateway otherwise (which routes every public path). Owned by the context.

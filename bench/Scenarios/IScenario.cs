@@ -19,6 +19,9 @@ public interface IScenario
     IReadOnlyDictionary<string, string> AppHostSettings => new Dictionary<string, string>();
 
     Task<LoadResult> RunAsync(BenchContext context, CancellationToken cancellationToken);
+
+    /// <summary>Whether the run measured something; a load scenario needs requests that did not all fail.</summary>
+    bool Succeeded(LoadResult result) => result.Requests > 0 && result.Errors < result.Requests;
 }
 
 /// <summary>The common shape: optional setup, one load of a single step, optional figures from its result.</summary>

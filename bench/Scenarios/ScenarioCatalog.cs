@@ -13,6 +13,7 @@ public static class ScenarioCatalog
         new GatewayOverheadScenario(),
         new JourneyScenario(newBuyerEachJourney: true),
         new JourneyScenario(newBuyerEachJourney: false),
+        new FootprintScenario(),
     ];
 
     public static IScenario? Find(string name) =>
