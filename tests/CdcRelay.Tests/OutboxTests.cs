@@ -54,7 +54,7 @@ public sealed class OutboxTests(InfrastructureFixture infrastructure, ITestOutpu
     }
 
     [Fact]
-    public async Task CommitToReceiptLatencyAtAThousandEventsPerSecond()
+    public async Task AtAThousandEventsPerSecondEveryCommittedEventArrivesExactlyOnce()
     {
         await using var bed = await CdcTestBed.CreateAsync(infrastructure, CdcTestBed.OutboxDdl);
         var aggregate = CdcTestBed.UniqueName("order");
@@ -85,8 +85,9 @@ public sealed class OutboxTests(InfrastructureFixture infrastructure, ITestOutpu
             .Order().ToArray();
         double Percentile(double p) => latencies[(int)Math.Min(latencies.Length - 1, Math.Ceiling(p * latencies.Length) - 1)];
         output.WriteLine($"commit→receipt over {latencies.Length} events in {clock.Elapsed.TotalSeconds:F1} s: p50 {Percentile(0.5):F1} ms, p99 {Percentile(0.99):F1} ms, max {latencies[^1]:F1} ms");
-        // The goal is p99 < 100 ms; the bound is looser because this 2-core box runs other tests at the same time.
-        Assert.True(Percentile(0.99) < 500, $"p99 {Percentile(0.99):F1} ms");
+        // Latency is a figure for bench `events` (one run, a quiet box), not an assertion on a box running other tests.
+        Assert.Equal(Enumerable.Range(0, events).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal),
+            received.Where(m => m.KeyText != "warmup").Select(m => m.KeyText!).Order(StringComparer.Ordinal));
     }
 
     internal static async Task InsertAsync(CdcTestBed bed, Guid id, string aggregateType, string aggregateId, string payload, string? traceparent)
