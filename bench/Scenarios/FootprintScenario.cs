@@ -31,7 +31,16 @@ public sealed class FootprintScenario : IScenario
         var quiet = await MachineQuiet.WaitAsync(maxBusyShare: 0.25, TimeSpan.FromMinutes(8), cancellationToken);
         context.Metrics["waited_for_quiet_s"] = Math.Round(quiet.TotalSeconds, 1);
 
-        var processes = Tree(Environment.ProcessId).Select(Read).OfType<(string Name, long PssKib, long RssKib)>().ToList();
+        // DCP detaches from the AppHost, so the platform is found from its resources' pids (each with its children),
+        // DCP's own processes and the bench process (which hosts the AppHost), not from this process' children alone.
+        var roots = context.Platform.Resources()
+            .Select(resource => ResourceCpu.Pid(context.Platform, resource.Name))
+            .OfType<int>()
+            .Concat(Directory.EnumerateDirectories("/proc")
+                .Select(directory => int.TryParse(Path.GetFileName(directory), out var pid) ? pid : 0)
+                .Where(pid => pid > 0 && Try(() => File.ReadAllText($"/proc/{pid}/comm").Trim()) is "dcp" or "dcpctrl"))
+            .Append(Environment.ProcessId);
+        var processes = Tree(roots).Select(Read).OfType<(string Name, long PssKib, long RssKib)>().ToList();
         var pss = processes.Sum(p => p.PssKib) / 1024.0;
         var rss = processes.Sum(p => p.RssKib) / 1024.0;
         context.Headline["pss_mib"] = Math.Round(pss);
@@ -47,8 +56,8 @@ public sealed class FootprintScenario : IScenario
         return new LoadResult(0, 0, TimeSpan.Zero, 0, 0, 0, new Dictionary<string, long>());
     }
 
-    /// <summary><paramref name="root"/> and every descendant, by parent id from /proc/&lt;pid&gt;/stat.</summary>
-    private static List<int> Tree(int root)
+    /// <summary><paramref name="roots"/> and every descendant, each once, by parent id from /proc/&lt;pid&gt;/stat.</summary>
+    private static List<int> Tree(IEnumerable<int> roots)
     {
         var parents = new Dictionary<int, int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
@@ -59,10 +68,16 @@ public sealed class FootprintScenario : IScenario
             }
         }
 
-        var tree = new List<int> { root };
+        var tree = new List<int>();
+        var seen = new HashSet<int>();
+        foreach (var root in roots.Where(seen.Add))
+        {
+            tree.Add(root);
+        }
+
         for (var i = 0; i < tree.Count; i++)
         {
-            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
+            tree.AddRange(parents.Where(p => p.Value == tree[i] && seen.Add(p.Key)).Select(p => p.Key));
         }
 
         return tree;
