@@ -3,7 +3,7 @@ namespace AspireShop.BuildingBlocks.Messaging;
 /// <summary>
 /// How one consumer group reads, retries and gives up ("good citizen" workers: backoff, jitter, bulkhead). Every
 /// service configures its groups the same way: defaults from the registration, then
-/// <c>Messaging:Consumers:&lt;default group id&gt;</c> (GroupId, Topics, MaxAttempts, MaxConcurrency, backoffs, DeadLetterTopic).
+/// <c>Messaging:Consumers:&lt;default group id&gt;</c> (GroupId, Topics, MaxAttempts, MaxConcurrency, MaxBatchSize, backoffs, DeadLetterTopic).
 /// </summary>
 public sealed class ConsumerOptions
 {
@@ -17,6 +17,12 @@ public sealed class ConsumerOptions
 
     /// <summary>Messages handled at once across all partitions (the bulkhead); one partition is always handled in order.</summary>
     public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>
+    /// Most messages of one partition a batch handler gets at once. Batches form only from what is already waiting, so a
+    /// single change is handled as soon as it arrives and a backlog in few transactions.
+    /// </summary>
+    public int MaxBatchSize { get; set; } = 256;
 
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -9,6 +9,9 @@ namespace AspireShop.BuildingBlocks.Messaging;
 internal interface IMessageDispatcher
 {
     Task DispatchAsync(ReceivedMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Messages of one partition in order; only called when the handler takes batches.</summary>
+    Task DispatchBatchAsync(IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken);
 }
 
 internal sealed class EventDispatcher<TEvent, THandler>(THandler handler) : IMessageDispatcher
@@ -22,7 +25,15 @@ internal sealed class EventDispatcher<TEvent, THandler>(THandler handler) : IMes
         RespectNullableAnnotations = true,
     };
 
-    public Task DispatchAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    public Task DispatchAsync(ReceivedMessage message, CancellationToken cancellationToken) =>
+        handler.HandleAsync(Parse(message), message, cancellationToken);
+
+    public Task DispatchBatchAsync(IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken) =>
+        handler is IEventBatchHandler<TEvent> batches
+            ? batches.HandleBatchAsync([.. messages.Select(m => new Received<TEvent>(Parse(m), m))], cancellationToken)
+            : throw new InvalidOperationException($"{typeof(THandler).Name} does not take batches.");
+
+    private static TEvent Parse(ReceivedMessage message)
     {
         if (message.Value is null)
         {
@@ -39,9 +50,7 @@ internal sealed class EventDispatcher<TEvent, THandler>(THandler handler) : IMes
             throw new PoisonMessageException($"{message.MessageId} is not a {typeof(TEvent).Name}: {ex.Message}", ex);
         }
 
-        return @event is null
-            ? throw new PoisonMessageException($"{message.MessageId} has a null payload; {typeof(TEvent).Name} expected.")
-            : handler.HandleAsync(@event, message, cancellationToken);
+        return @event ?? throw new PoisonMessageException($"{message.MessageId} has a null payload; {typeof(TEvent).Name} expected.");
     }
 }
 
@@ -53,11 +62,53 @@ internal sealed class ChangeDispatcher<THandler>(THandler handler, ConsumerRegis
 
     public async Task DispatchAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
+        if (Parse(message) is not { } change)
+        {
+            return;
+        }
+
+        try
+        {
+            await handler.HandleAsync(change, message, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            // The row lacks a column the handler needs: the contract was broken, so retrying cannot help.
+            throw new PoisonMessageException($"{message.MessageId}: {ex.Message}", ex);
+        }
+    }
+
+    public async Task DispatchBatchAsync(IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken)
+    {
+        if (handler is not IChangeBatchHandler batches)
+        {
+            throw new InvalidOperationException($"{typeof(THandler).Name} does not take batches.");
+        }
+
+        var changes = new List<Received<ChangeEvent>>(messages.Count);
+        foreach (var message in messages)
+        {
+            if (Parse(message) is { } change)
+            {
+                changes.Add(new Received<ChangeEvent>(change, message));
+            }
+        }
+
+        if (changes.Count > 0)
+        {
+            // A JsonException here is not turned into poison: handled one at a time, only the broken message is.
+            await batches.HandleBatchAsync(changes, cancellationToken);
+        }
+    }
+
+    /// <summary>The change a message carries, or null for the ones no handler sees (counted as skipped).</summary>
+    private ChangeEvent? Parse(ReceivedMessage message)
+    {
         if (message.Value is null)
         {
             // The tombstone Debezium sends after a delete, for log compaction; the delete event itself carried the change.
             Skip("tombstone");
-            return;
+            return null;
         }
 
         ChangeEvent change;
@@ -74,18 +125,10 @@ internal sealed class ChangeDispatcher<THandler>(THandler handler, ConsumerRegis
         {
             // Truncate and message events; after a truncate a rebuild is the way to resynchronise.
             Skip(change.Op);
-            return;
+            return null;
         }
 
-        try
-        {
-            await handler.HandleAsync(change, message, cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            // The row lacks a column the handler needs: the contract was broken, so retrying cannot help.
-            throw new PoisonMessageException($"{message.MessageId}: {ex.Message}", ex);
-        }
+        return change;
     }
 
     private void Skip(string reason) =>

@@ -27,9 +27,11 @@ internal sealed partial class KafkaConsumerHost<THandler>(
     private static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("aspireshop.consumer.dead_lettered");
 
     private readonly ConsumerOptions _options = registration.Options;
+    private readonly int _maxBatch = registration.Batches ? registration.Options.MaxBatchSize : 1;
     private readonly ConcurrentDictionary<TopicPartition, PartitionWorker> _workers = new();
     private SemaphoreSlim _bulkhead = null!;
-    private IProducer<string?, string?> _deadLetters = null!;
+    // Created at the first dead letter: an idle producer per consumer group costs threads, a connection and CPU.
+    private Lazy<IProducer<string?, string?>> _deadLetters = null!;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // Consume() blocks, so the loop gets a thread of its own instead of a pool thread.
@@ -38,8 +40,7 @@ internal sealed partial class KafkaConsumerHost<THandler>(
     private void ConsumeLoop(CancellationToken stopping)
     {
         _bulkhead = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
-        using var deadLetters = kafka.CreateProducer<string?, string?>();
-        _deadLetters = deadLetters;
+        _deadLetters = new Lazy<IProducer<string?, string?>>(() => kafka.CreateProducer<string?, string?>());
         using var consumer = new ConsumerBuilder<string?, string?>(kafka.CreateConsumerConfig(_options.GroupId))
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
@@ -100,6 +101,10 @@ internal sealed partial class KafkaConsumerHost<THandler>(
         {
             Release(consumer, _workers.Keys.ToList(), commit: true);
             consumer.Close();
+            if (_deadLetters.IsValueCreated)
+            {
+                _deadLetters.Value.Dispose();
+            }
         }
     }
 
@@ -154,6 +159,41 @@ internal sealed partial class KafkaConsumerHost<THandler>(
         }
     }
 
+    /// <summary>
+    /// A batch handler gets the batch in one attempt; if that fails, its messages are handled one by one with the usual
+    /// retries, so one poison message is dead-lettered alone and the others still land.
+    /// </summary>
+    private async Task HandleAsync(IReadOnlyList<ConsumeResult<string?, string?>> batch, CancellationToken stopping)
+    {
+        if (batch.Count > 1)
+        {
+            await _bulkhead.WaitAsync(stopping);
+            try
+            {
+                using var activity = KafkaTelemetry.StartConsumeBatchActivity(batch, _options.GroupId);
+                await using var scope = scopes.CreateAsyncScope();
+                var handler = scope.ServiceProvider.GetRequiredService<THandler>();
+                await handler.DispatchBatchAsync([.. batch.Select(r => ReceivedMessage.From(r))], stopping);
+                Handled.Add(batch.Count, new KeyValuePair<string, object?>("group", _options.GroupId));
+                return;
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                Failed.Add(1, new KeyValuePair<string, object?>("group", _options.GroupId));
+                LogBatchFailed(ex, _options.GroupId, batch[0].TopicPartitionOffset.ToString(), batch.Count);
+            }
+            finally
+            {
+                _bulkhead.Release();
+            }
+        }
+
+        foreach (var result in batch)
+        {
+            await HandleAsync(result, stopping);
+        }
+    }
+
     private async Task HandleAsync(ConsumeResult<string?, string?> result, CancellationToken stopping)
     {
         for (var attempt = 1; ; attempt++)
@@ -191,7 +231,7 @@ internal sealed partial class KafkaConsumerHost<THandler>(
     private async Task DeadLetterAsync(ConsumeResult<string?, string?> result, Exception error, int attempts, CancellationToken stopping)
     {
         var message = DeadLetter.Create(result, error, attempts);
-        await _deadLetters.ProduceTracedAsync(_options.EffectiveDeadLetterTopic, message, stopping);
+        await _deadLetters.Value.ProduceTracedAsync(_options.EffectiveDeadLetterTopic, message, stopping);
         DeadLettered.Add(1, new KeyValuePair<string, object?>("group", _options.GroupId));
         LogDeadLettered(error, _options.GroupId, result.TopicPartitionOffset.ToString(), attempts, _options.EffectiveDeadLetterTopic);
     }
@@ -199,20 +239,35 @@ internal sealed partial class KafkaConsumerHost<THandler>(
     /// <summary>One assigned partition: its messages handled strictly in order, its offsets stored as they finish.</summary>
     private sealed class PartitionWorker
     {
-        private readonly Channel<(IConsumer<string?, string?> Consumer, ConsumeResult<string?, string?> Result)> _queue =
-            Channel.CreateBounded<(IConsumer<string?, string?>, ConsumeResult<string?, string?>)>(256);
+        private readonly Channel<(IConsumer<string?, string?> Consumer, ConsumeResult<string?, string?> Result)> _queue;
 
         private readonly Task _loop;
+        private readonly int _capacity;
 
-        public PartitionWorker(KafkaConsumerHost<THandler> host, CancellationToken stopping) =>
+        public PartitionWorker(KafkaConsumerHost<THandler> host, CancellationToken stopping)
+        {
+            var maxBatch = host._maxBatch;
+            // Room for the next batches to gather while one is handled.
+            _capacity = Math.Max(256, 4 * maxBatch);
+            _queue = Channel.CreateBounded<(IConsumer<string?, string?>, ConsumeResult<string?, string?>)>(_capacity);
             _loop = Task.Run(async () =>
             {
+                var batch = new List<ConsumeResult<string?, string?>>(maxBatch);
                 try
                 {
-                    await foreach (var (consumer, result) in _queue.Reader.ReadAllAsync(stopping))
+                    while (await _queue.Reader.WaitToReadAsync(stopping))
                     {
-                        await host.HandleAsync(result, stopping);
-                        consumer.StoreOffset(result);
+                        batch.Clear();
+                        IConsumer<string?, string?>? consumer = null;
+                        while (batch.Count < maxBatch && _queue.Reader.TryRead(out var item))
+                        {
+                            (consumer, var result) = item;
+                            batch.Add(result);
+                        }
+
+                        await host.HandleAsync(batch, stopping);
+                        // The last offset covers the batch: a crash before this redelivers all of it, never part.
+                        consumer!.StoreOffset(batch[^1]);
                     }
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -224,6 +279,7 @@ internal sealed partial class KafkaConsumerHost<THandler>(
                     Fault = ex;
                 }
             }, CancellationToken.None);
+        }
 
         public Exception? Fault { get; private set; }
 
@@ -242,7 +298,11 @@ internal sealed partial class KafkaConsumerHost<THandler>(
             return false;
         }
 
-        /// <summary>Moves held messages into the queue as room appears; true once none are left.</summary>
+        /// <summary>
+        /// Moves held messages into the queue as room appears; true once none are left and the queue is at most half
+        /// full. The margin matters: librdkafka drops what it prefetched for a paused partition and fetches it again on
+        /// resume, so resuming at the first free slot would pause, drop and refetch over and over during a backlog.
+        /// </summary>
         public bool TryDrainOverflow(IConsumer<string?, string?> consumer)
         {
             while (_overflow.TryPeek(out var result) && _queue.Writer.TryWrite((consumer, result)))
@@ -250,7 +310,7 @@ internal sealed partial class KafkaConsumerHost<THandler>(
                 _overflow.Dequeue();
             }
 
-            return _overflow.Count == 0;
+            return _overflow.Count == 0 && _queue.Reader.Count <= _capacity / 2;
         }
 
         public void Complete()
@@ -266,6 +326,9 @@ internal sealed partial class KafkaConsumerHost<THandler>(
     [LoggerMessage(LogLevel.Warning, "Consumer group {Group}: attempt {Attempt} for {Position} failed; retrying")]
     private partial void LogRetrying(Exception error, string group, string position, int attempt);
 
+    [LoggerMessage(LogLevel.Warning, "Consumer group {Group}: a batch of {Count} from {Position} failed; handling its messages one at a time")]
+    private partial void LogBatchFailed(Exception error, string group, string position, int count);
+
     [LoggerMessage(LogLevel.Error, "Consumer group {Group}: {Position} failed {Attempts} times; sent to {DeadLetterTopic}")]
     private partial void LogDeadLettered(Exception error, string group, string position, int attempts, string deadLetterTopic);
 
@@ -277,5 +340,5 @@ internal sealed partial class KafkaConsumerHost<THandler>(
 }
 
 /// <summary>The options of one handler's consumer group, registered by <see cref="MessagingExtensions"/>.</summary>
-internal sealed record ConsumerRegistration<THandler>(ConsumerOptions Options)
+internal sealed record ConsumerRegistration<THandler>(ConsumerOptions Options, bool Batches = false)
     where THandler : class, IMessageDispatcher;

@@ -27,7 +27,8 @@ public static class MessagingExtensions
         where THandler : class, IEventHandler<TEvent>
     {
         builder.Services.AddScoped<THandler>();
-        return builder.AddConsumer<EventDispatcher<TEvent, THandler>>(groupId, [topic], configure);
+        return builder.AddConsumer<EventDispatcher<TEvent, THandler>>(
+            groupId, [topic], typeof(IEventBatchHandler<TEvent>).IsAssignableFrom(typeof(THandler)), configure);
     }
 
     /// <summary>
@@ -39,7 +40,8 @@ public static class MessagingExtensions
         where THandler : class, IChangeHandler
     {
         builder.Services.AddScoped<THandler>();
-        return builder.AddConsumer<ChangeDispatcher<THandler>>(groupId, topics, configure);
+        return builder.AddConsumer<ChangeDispatcher<THandler>>(
+            groupId, topics, typeof(IChangeBatchHandler).IsAssignableFrom(typeof(THandler)), configure);
     }
 
     /// <summary>POST /admin/dead-letters/replay: replays every consumer group's dead letters (the dashboard's command).</summary>
@@ -51,7 +53,7 @@ public static class MessagingExtensions
     }
 
     private static IHostApplicationBuilder AddConsumer<TDispatcher>(
-        this IHostApplicationBuilder builder, string groupId, IReadOnlyList<string> topics, Action<ConsumerOptions>? configure)
+        this IHostApplicationBuilder builder, string groupId, IReadOnlyList<string> topics, bool batches, Action<ConsumerOptions>? configure)
         where TDispatcher : class, IMessageDispatcher
     {
         var options = new ConsumerOptions { GroupId = groupId, Topics = topics };
@@ -67,8 +69,9 @@ public static class MessagingExtensions
         ArgumentOutOfRangeException.ThrowIfZero(options.Topics.Count, nameof(options.Topics));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options.MaxAttempts));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrency, 1, nameof(options.MaxConcurrency));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, nameof(options.MaxBatchSize));
 
-        builder.Services.AddSingleton(new ConsumerRegistration<TDispatcher>(options));
+        builder.Services.AddSingleton(new ConsumerRegistration<TDispatcher>(options, batches));
         builder.Services.AddScoped<TDispatcher>();
         builder.Services.AddHostedService<KafkaConsumerHost<TDispatcher>>();
         builder.Services.AddSingleton<IDeadLetterReplayer, DeadLetterReplayer<TDispatcher>>();

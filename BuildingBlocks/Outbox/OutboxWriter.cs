@@ -43,7 +43,8 @@ public static class OutboxWriter
         return command;
     }
 
-    private static NpgsqlBatchCommand CreateBatchCommand(OutboxEvent e)
+    /// <summary>The insert as a command for the caller's own batch (a state change and its event in one round trip).</summary>
+    public static NpgsqlBatchCommand CreateBatchCommand(OutboxEvent e)
     {
         var command = new NpgsqlBatchCommand(Insert);
         AddParameters(command.Parameters, e);

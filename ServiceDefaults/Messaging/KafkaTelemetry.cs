@@ -61,6 +61,27 @@ public static class KafkaTelemetry
         return activity;
     }
 
+    /// <summary>One consumer span for a batch, linked to the trace of each message in it (the first 64).</summary>
+    public static Activity? StartConsumeBatchActivity<TKey, TValue>(IReadOnlyList<ConsumeResult<TKey, TValue>> batch, string consumerGroup)
+    {
+        var first = batch[0];
+        Consumed.Add(batch.Count, new KeyValuePair<string, object?>("topic", first.Topic));
+        var links = batch.Take(64)
+            .Select(r => Propagator.Extract(default, r.Message.Headers, GetHeader).ActivityContext)
+            .Where(c => c != default)
+            .Select(c => new ActivityLink(c))
+            .ToList();
+        var activity = ActivitySource.StartActivity($"{first.Topic} process", ActivityKind.Consumer, parentContext: default, links: links);
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.destination.name", first.Topic);
+        activity?.SetTag("messaging.operation.type", "process");
+        activity?.SetTag("messaging.consumer.group.name", consumerGroup);
+        activity?.SetTag("messaging.destination.partition.id", first.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        activity?.SetTag("messaging.batch.message_count", batch.Count);
+        activity?.SetTag("messaging.kafka.offset", first.Offset.Value);
+        return activity;
+    }
+
     private static void SetHeader(Headers headers, string key, string value)
     {
         headers.Remove(key);

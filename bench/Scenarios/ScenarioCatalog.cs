@@ -8,6 +8,7 @@ public static class ScenarioCatalog
         new EventsScenario(),
         new ProductPageScenario(),
         new SearchScenario(),
+        new IngestScenario(),
         new ReservationBurstScenario(compareWithFlashSale: true),
         new ReservationBurstScenario(compareWithFlashSale: false),
         new GatewayOverheadScenario(),

@@ -29,7 +29,7 @@ public sealed class ConsumerHarness : IAsyncDisposable
     public Ledger Ledger { get; }
 
     public static async Task<ConsumerHarness> StartAsync(
-        InfrastructureFixture infrastructure, string group, string topic, Ledger ledger, Action<ConsumerOptions>? configure = null)
+        InfrastructureFixture infrastructure, string group, string topic, Ledger ledger, Action<ConsumerOptions>? configure = null, bool batches = false)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -41,12 +41,21 @@ public sealed class ConsumerHarness : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.AddKafkaClients();
         builder.Services.AddSingleton(ledger);
-        builder.AddEventHandler<LedgerEntry, LedgerHandler>(group, topic, options =>
+        void Configure(ConsumerOptions options)
         {
             options.InitialBackoff = TimeSpan.FromMilliseconds(10);
             options.MaxBackoff = TimeSpan.FromMilliseconds(50);
             configure?.Invoke(options);
-        });
+        }
+
+        if (batches)
+        {
+            builder.AddEventHandler<LedgerEntry, LedgerBatchHandler>(group, topic, Configure);
+        }
+        else
+        {
+            builder.AddEventHandler<LedgerEntry, LedgerHandler>(group, topic, Configure);
+        }
 
         var host = builder.Build();
         await host.StartAsync();
@@ -93,6 +102,9 @@ public sealed class Ledger(string connectionString)
     public Func<LedgerEntry, ReceivedMessage, bool> ShouldFail { get; set; } = (_, _) => false;
 
     public TimeSpan Delay { get; set; }
+
+    /// <summary>How many events each call of a batch handler got.</summary>
+    public ConcurrentQueue<int> BatchSizes { get; } = new();
 
     public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
@@ -181,5 +193,39 @@ public sealed class LedgerHandler(Ledger ledger) : IEventHandler<LedgerEntry>
         {
             ledger.Exit();
         }
+    }
+}
+
+/// <summary>The same effects as <see cref="LedgerHandler"/>, a batch at a time in one transaction.</summary>
+public sealed class LedgerBatchHandler(Ledger ledger) : IEventBatchHandler<LedgerEntry>
+{
+    public async Task HandleBatchAsync(IReadOnlyList<Received<LedgerEntry>> events, CancellationToken cancellationToken)
+    {
+        ledger.BatchSizes.Enqueue(events.Count);
+        foreach (var (entry, message) in events)
+        {
+            ledger.Attempts.AddOrUpdate(entry.Value, 1, (_, n) => n + 1);
+            if (ledger.ShouldFail(entry, message))
+            {
+                throw new InvalidOperationException($"cannot handle {entry.Value}");
+            }
+        }
+
+        await using var connection = new NpgsqlConnection(ledger.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var (entry, message) in events)
+        {
+            if (await Inbox.TryRecordAsync(connection, transaction, "ledger", message.MessageId, cancellationToken))
+            {
+                await using var insert = new NpgsqlCommand("INSERT INTO effects (value) VALUES ($1)", connection, transaction)
+                {
+                    Parameters = { new() { Value = entry.Value } },
+                };
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 }

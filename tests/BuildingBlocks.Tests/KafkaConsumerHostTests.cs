@@ -72,6 +72,33 @@ public sealed class KafkaConsumerHostTests(InfrastructureFixture infrastructure)
     }
 
     [Fact]
+    public async Task ABatchHandlerTakesABacklogInBatchesAndAPoisonMessageInOneIsDeadLetteredAlone()
+    {
+        var topic = await infrastructure.CreateTopicAsync("batches", partitions: 1);
+        var group = $"batches-{Guid.NewGuid():N}";
+        var ledger = await Ledger.CreateAsync(infrastructure);
+        ledger.ShouldFail = (e, _) => e.Value == "m150";
+
+        // The backlog is there before the consumer starts, as after a bulk load or a restart.
+        await ConsumerHarness.ProduceAsync(infrastructure.KafkaBootstrapServers, topic,
+            Enumerable.Range(0, 300).Select(i => ("k", $"m{i}", (string?)$"id-{i}")));
+        await using var harness = await ConsumerHarness.StartAsync(
+            infrastructure, group, topic, ledger, o => (o.MaxAttempts, o.MaxBatchSize) = (3, 64), batches: true);
+
+        var effects = await Poll.UntilAsync(ledger.EffectsAsync, e => e.ContainsKey("m299"), Deadline, e => $"{e.Count} of 299 applied");
+        Assert.Equal(299, effects.Count);
+        Assert.All(effects.Values, count => Assert.Equal(1, count));
+        Assert.False(effects.ContainsKey("m150"));
+        Assert.InRange(ledger.BatchSizes.Max(), 2, 64);
+        // Alone until the last attempt (plus once in its batch, when it arrived in one): retries are per message, not per batch.
+        Assert.InRange(ledger.Attempts["m150"], 3, 4);
+
+        var deadLetter = ConsumeOne(infrastructure.KafkaBootstrapServers, $"dlq.{group}");
+        Assert.Equal(LedgerEntry.Json("m150"), deadLetter.Message.Value);
+        Assert.Equal("id-150", ReceivedMessage.ReadHeaders(deadLetter.Message.Headers)[ReceivedMessage.IdHeader]);
+    }
+
+    [Fact]
     public async Task TransientFailuresAreRetriedAndApplyOnce()
     {
         var topic = await infrastructure.CreateTopicAsync("retry", partitions: 1);

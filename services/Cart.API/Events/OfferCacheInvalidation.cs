@@ -5,10 +5,12 @@ using AspireShop.Catalog.Contracts;
 namespace AspireShop.Cart.API.Events;
 
 /// <summary>
-/// Keeps <see cref="OfferCache"/> fresh from Catalog's change events: an offer row removes its entry, a SKU row every
-/// entry of that SKU (its code or attributes changed). Idempotent by nature (a removal twice is a removal), so no inbox.
+/// Keeps <see cref="OfferCache"/> fresh from Catalog's change events: an offer row removes its entry, a changed or
+/// deleted SKU row every entry of that SKU (its code or attributes changed). A newly created SKU has no entries to remove (an
+/// entry is per offer, and each new offer's own event removes a cached "no such offer"), which spares a bulk load its
+/// tens of thousands of tag removals (a snapshot read still removes: it may follow missed changes). Idempotent by nature (a removal twice is a removal), so no inbox.
 /// </summary>
-public sealed class OfferCacheInvalidation(OfferCache offers) : IChangeHandler
+public sealed class OfferCacheInvalidation(OfferCache offers) : IChangeBatchHandler
 {
     public const string ConsumerGroup = "cart.offer-cache";
 
@@ -18,16 +20,29 @@ public sealed class OfferCacheInvalidation(OfferCache offers) : IChangeHandler
         CatalogTables.Topic(CatalogTables.Skus.Table),
     ];
 
-    /// <summary>Debezium names topics <c>&lt;prefix&gt;.&lt;schema&gt;.&lt;table&gt;</c>: the table is the last segment.</summary>
-    public Task HandleAsync(ChangeEvent change, ReceivedMessage message, CancellationToken cancellationToken)
+    public async Task HandleBatchAsync(IReadOnlyList<Received<ChangeEvent>> changes, CancellationToken cancellationToken)
     {
-        var row = change.Row;
-        return message.Topic[(message.Topic.LastIndexOf('.') + 1)..] switch
+        var keys = new List<string>();
+        var tags = new List<string>();
+        foreach (var (change, message) in changes)
         {
-            CatalogTables.Offers.Table => offers.RemoveAsync(
-                ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SkuId), ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SellerId), cancellationToken),
-            CatalogTables.Skus.Table => offers.RemoveByTagAsync(OfferCache.SkuTag(ChangeEvent.RequiredUuid(row, CatalogTables.Skus.Id)), cancellationToken),
-            var table => throw new PoisonMessageException($"No offers are cached from table '{table}'."),
-        };
+            var row = change.Row;
+            // Debezium names topics <prefix>.<schema>.<table>: the table is the last segment.
+            switch (message.Topic[(message.Topic.LastIndexOf('.') + 1)..])
+            {
+                case CatalogTables.Offers.Table:
+                    keys.Add(OfferCache.Key(ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SkuId), ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SellerId)));
+                    break;
+                case CatalogTables.Skus.Table when change.Op != "c":
+                    tags.Add(OfferCache.SkuTag(ChangeEvent.RequiredUuid(row, CatalogTables.Skus.Id)));
+                    break;
+                case CatalogTables.Skus.Table:
+                    break;
+                case var table:
+                    throw new PoisonMessageException($"No offers are cached from table '{table}'.");
+            }
+        }
+
+        await offers.RemoveAsync(keys, tags, cancellationToken);
     }
 }

@@ -30,28 +30,31 @@ public sealed partial class OfferCache(HybridCache cache, CatalogClient catalog,
         return cached.Offer;
     }
 
-    public Task RemoveAsync(Guid skuId, Guid sellerId, CancellationToken cancellationToken) =>
-        TryAsync(() => cache.RemoveAsync(Key(skuId, sellerId), cancellationToken), skuId);
-
-    public Task RemoveByTagAsync(string tag, CancellationToken cancellationToken) =>
-        TryAsync(() => cache.RemoveByTagAsync(tag, cancellationToken), Guid.Empty);
-
-    private async Task TryAsync(Func<ValueTask> remove, Guid skuId)
+    /// <summary>Removes the entries under <paramref name="keys"/> and every entry tagged with one of <paramref name="tags"/>.</summary>
+    public async Task RemoveAsync(IReadOnlyCollection<string> keys, IReadOnlyCollection<string> tags, CancellationToken cancellationToken)
     {
         try
         {
-            await remove();
+            if (keys.Count > 0)
+            {
+                await cache.RemoveAsync(keys, cancellationToken);
+            }
+
+            if (tags.Count > 0)
+            {
+                await cache.RemoveByTagAsync(tags, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             // Thrown on to the consumer, which retries: an event that changed a price must reach the cache.
-            LogRemoveFailed(ex, skuId);
+            LogRemoveFailed(ex, keys.Count, tags.Count);
             throw;
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Could not remove cached offer(s) of SKU {SkuId}")]
-    private partial void LogRemoveFailed(Exception error, Guid skuId);
+    [LoggerMessage(LogLevel.Warning, "Could not remove {Keys} cached offer(s) and {Tags} SKU tag(s)")]
+    private partial void LogRemoveFailed(Exception error, int keys, int tags);
 
     /// <summary>A cache entry, so "Catalog has no such offer" is cached (and removed) like an offer.</summary>
     public sealed record CachedOffer(Offer? Offer);

@@ -12,18 +12,20 @@ namespace AspireShop.Catalog.API.Events;
 /// No inbox: the write is a compare-and-set on the version, so a redelivered or older event changes nothing (idempotent
 /// by construction), and Redis could not share a transaction with an inbox row in Postgres anyway.
 /// </remarks>
-public sealed class AvailabilityProjection(AvailabilityStore store, CatalogMetrics metrics) : IEventHandler<AvailabilityChanged>
+public sealed class AvailabilityProjection(AvailabilityStore store, CatalogMetrics metrics) : IEventBatchHandler<AvailabilityChanged>
 {
     public const string ConsumerGroup = "catalog.availability";
 
-    public async Task HandleAsync(AvailabilityChanged change, ReceivedMessage message, CancellationToken cancellationToken)
+    /// <summary>A backlog (a seeded catalog's stock) goes to Redis in one pipelined round trip per batch.</summary>
+    public async Task HandleBatchAsync(IReadOnlyList<Received<AvailabilityChanged>> events, CancellationToken cancellationToken)
     {
-        if (change.Version < 0)
+        if (events.FirstOrDefault(e => e.Payload.Version < 0) is { Message: not null } negative)
         {
-            throw new PoisonMessageException($"{message.MessageId}: version {change.Version} is negative");
+            throw new PoisonMessageException($"{negative.Message.MessageId}: version {negative.Payload.Version} is negative");
         }
 
-        var applied = await store.ApplyAsync(new OfferKey(change.SkuId, change.SellerId), new StockLevel(change.Available, change.Version));
-        metrics.AvailabilityEventHandled(applied);
+        var applied = await store.ApplyAsync([.. events.Select(e => (new OfferKey(e.Payload.SkuId, e.Payload.SellerId), new StockLevel(e.Payload.Available, e.Payload.Version)))]);
+        var written = applied.Count(a => a);
+        metrics.AvailabilityEventsHandled(written, applied.Length - written);
     }
 }

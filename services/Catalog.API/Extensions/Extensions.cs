@@ -1,3 +1,4 @@
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Catalog.API.Data;
 using AspireShop.Catalog.API.Events;
 using AspireShop.Catalog.API.Services;
@@ -38,7 +39,7 @@ public static class Extensions
     /// <summary>EF Core for the catalog model, Npgsql for the diagnostics' plain SQL; what the migrate step needs too.</summary>
     public static void AddCatalogDatabase(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource(DatabaseName);
+        builder.AddNpgsqlDataSource(DatabaseName, configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddNpgsqlDbContext<CatalogContext>(DatabaseName);
     }
 

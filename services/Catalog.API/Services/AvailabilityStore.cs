@@ -33,14 +33,23 @@ public sealed class AvailabilityStore(IConnectionMultiplexer redis)
     public static RedisValue Field(Guid sellerId) => sellerId.ToString();
 
     /// <summary>Stores the level unless a newer or equal version is already there; true when it was written.</summary>
-    public async Task<bool> ApplyAsync(OfferKey offer, StockLevel level)
+    public async Task<bool> ApplyAsync(OfferKey offer, StockLevel level) => (await ApplyAsync([(offer, level)]))[0];
+
+    /// <summary>The same for many levels in one pipelined round trip, applied in order; for each, whether it was written.</summary>
+    public async Task<bool[]> ApplyAsync(IReadOnlyList<(OfferKey Offer, StockLevel Level)> levels)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(level.Version);
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(
-            ApplyIfNewerScript,
-            [Key(offer.SkuId)],
-            [Field(offer.SellerId), level.Available.ToString(CultureInfo.InvariantCulture), level.Version.ToString(CultureInfo.InvariantCulture)]);
-        return (long)result == 1;
+        var batch = redis.GetDatabase().CreateBatch();
+        var writes = levels.Select(l =>
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(l.Level.Version);
+            return batch.ScriptEvaluateAsync(
+                ApplyIfNewerScript,
+                [Key(l.Offer.SkuId)],
+                [Field(l.Offer.SellerId), l.Level.Available.ToString(CultureInfo.InvariantCulture), l.Level.Version.ToString(CultureInfo.InvariantCulture)]);
+        }).ToList();
+        batch.Execute();
+        var results = await Task.WhenAll(writes);
+        return [.. results.Select(r => (long)r == 1)];
     }
 
     /// <summary>Every known level of these offers, in one pipelined round trip (one HMGET per SKU).</summary>

@@ -34,6 +34,9 @@ public sealed class CatalogMetrics
 
     public void InventoryCircuitChanged(bool open) => Volatile.Write(ref _inventoryCircuitOpen, open ? 1 : 0);
 
-    public void AvailabilityEventHandled(bool applied) =>
-        _availabilityEvents.Add(1, new KeyValuePair<string, object?>("result", applied ? "applied" : "stale"));
+    public void AvailabilityEventsHandled(int applied, int stale)
+    {
+        _availabilityEvents.Add(applied, new KeyValuePair<string, object?>("result", "applied"));
+        _availabilityEvents.Add(stale, new KeyValuePair<string, object?>("result", "stale"));
+    }
 }

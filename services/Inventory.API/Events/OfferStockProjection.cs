@@ -13,35 +13,28 @@ namespace AspireShop.Inventory.API.Events;
 /// exists, or marks it offered again; a delete marks it withdrawn (no stock set, no new holds; units on the shelf do
 /// not vanish with the price). No inbox: idempotent by the event's log position, so a redelivery changes nothing.
 /// </summary>
-public sealed partial class OfferStockProjection(NpgsqlDataSource db, IOptions<InventoryOptions> options, ILogger<OfferStockProjection> logger) : IChangeHandler
+public sealed partial class OfferStockProjection(NpgsqlDataSource db, IOptions<InventoryOptions> options, ILogger<OfferStockProjection> logger) : IChangeBatchHandler
 {
     public const string ConsumerGroup = "inventory.offer-stock";
 
     public static readonly string Topic = CatalogTables.Topic(CatalogTables.Offers.Table);
 
-    public async Task HandleAsync(ChangeEvent change, ReceivedMessage message, CancellationToken cancellationToken)
+    /// <summary>A seeded catalog's tens of thousands of offers cost a transaction per batch, not per offer.</summary>
+    public async Task HandleBatchAsync(IReadOnlyList<Received<ChangeEvent>> changes, CancellationToken cancellationToken)
     {
-        var skuId = ChangeEvent.RequiredUuid(change.Row, CatalogTables.Offers.SkuId);
-        var sellerId = ChangeEvent.RequiredUuid(change.Row, CatalogTables.Offers.SellerId);
+        var offers = changes
+            .Select(c => (ChangeEvent.RequiredUuid(c.Payload.Row, CatalogTables.Offers.SkuId), ChangeEvent.RequiredUuid(c.Payload.Row, CatalogTables.Offers.SellerId),
+                c.Payload.IsDelete, c.Payload.Version.Lsn))
+            .ToList();
+        var initialStock = options.Value.Demo.InitialStock;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (change.IsDelete)
-        {
-            await StockStore.WithdrawnAsync(connection, transaction, skuId, sellerId, change.Version.Lsn, cancellationToken);
-        }
-        else
-        {
-            var initialStock = options.Value.Demo.InitialStock;
-            if (await StockStore.OfferedAsync(connection, transaction, skuId, sellerId, initialStock, change.Version.Lsn, cancellationToken) is { } row)
-            {
-                await StockStore.RecordAsync(connection, transaction, row, "set", null, 0, cancellationToken, reason: "offer created");
-                LogCreated(skuId, sellerId, initialStock);
-            }
-        }
-
+        var created = await StockStore.ApplyOfferChangesAsync(connection, transaction, offers, initialStock, cancellationToken);
+        await StockStore.RecordAsync(connection, transaction, [.. created.Select(row => new Movement(row, "set", null, 0, Reason: "offer created"))], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        LogCreated(created.Count, changes.Count, initialStock);
     }
 
-    [LoggerMessage(LogLevel.Information, "Stock row created for offer {SkuId}/{SellerId} with {OnHand} on hand")]
-    private partial void LogCreated(Guid skuId, Guid sellerId, int onHand);
+    [LoggerMessage(LogLevel.Debug, "Stock rows created for {Created} of {Offers} offer changes with {OnHand} on hand each")]
+    private partial void LogCreated(int created, int offers, int onHand);
 }

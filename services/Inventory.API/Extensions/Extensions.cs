@@ -1,3 +1,4 @@
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Events;
 using AspireShop.Inventory.API.Services;
@@ -56,7 +57,7 @@ public static class Extensions
     /// <summary>EF Core for the model and migrations, Npgsql's data source for the guarded SQL of the hot paths.</summary>
     public static void AddInventoryDatabase(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource(DatabaseName);
+        builder.AddNpgsqlDataSource(DatabaseName, configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
     }
 }

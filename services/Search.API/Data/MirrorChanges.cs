@@ -15,6 +15,9 @@ public sealed record AvailabilityRow(Guid SkuId, Guid SellerId, int Available, l
 /// <summary>One change to apply to the mirror; <c>Deleted</c> turns the row into a tombstone at that version.</summary>
 public abstract record MirrorChange(bool Deleted)
 {
+    /// <summary>When the change happened at its source (commit or event time), for the freshness metric.</summary>
+    public long? SourceTimestampMs { get; init; }
+
     /// <summary>The SKU whose product is looked up or changed; changes touching the same SKU take turns (see MirrorStore).</summary>
     public abstract Guid? SkuId { get; }
 }
@@ -39,5 +42,8 @@ public sealed record AvailabilityChange(AvailabilityRow Row) : MirrorChange(fals
     public override Guid? SkuId => Row.SkuId;
 }
 
-/// <summary>What applying a change did: whether the mirror took it, and the documents to (re)write.</summary>
-public sealed record MirrorResult(bool Applied, IReadOnlyList<Domain.IndexWrite> Writes);
+/// <summary>
+/// What applying changes did: how many the mirror took and refused as stale, and the products whose documents to
+/// rewrite, each with the earliest source time of the changes that moved it (null when none did).
+/// </summary>
+public sealed record MirrorResult(int Applied, int Stale, IReadOnlyDictionary<Guid, long?> Affected);

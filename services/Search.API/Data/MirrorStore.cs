@@ -84,57 +84,71 @@ public sealed class MirrorStore(NpgsqlDataSource database)
         """;
 
     /// <summary>
-    /// Applies <paramref name="change"/> and returns the affected products' documents as of this transaction. When the
-    /// change was stale they are returned anyway at their current version: a redelivery after a crash between the
-    /// mirror commit and the index write must still reach the index (which ignores it if it already has that version).
+    /// Applies <paramref name="changes"/> (in order, in one transaction and one round trip for the rows), bumps the
+    /// versions of the products they moved, and says which products' documents to rewrite. Products touched only by
+    /// stale changes are named anyway: a redelivery after a crash between the mirror commit and the index write must
+    /// still reach the index (which ignores it if it already has that version).
     /// </summary>
-    public async Task<MirrorResult> ApplyAsync(MirrorChange change, CancellationToken cancellationToken)
+    public async Task<MirrorResult> ApplyAsync(IReadOnlyList<MirrorChange> changes, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (change.SkuId is { } skuId)
+        var skuIds = changes.Select(c => c.SkuId).OfType<Guid>().Distinct().ToArray();
+        if (skuIds.Length > 0)
         {
             // A SKU's product is looked up by offers and availability while the SKU itself may be arriving: taking turns
-            // per SKU means either the SKU's change sees the offer, or the offer's change sees the SKU.
-            await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock($1)", cancellationToken, LockKey(skuId));
+            // per SKU means either the SKU's change sees the offer, or the offer's change sees the SKU. Sorted, so two
+            // batches never wait for each other in a cycle.
+            var keys = skuIds.Select(LockKey).Distinct().Order().ToArray();
+            await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", cancellationToken, keys);
         }
 
-        var affected = new SortedSet<Guid>();
-        bool applied;
-        switch (change)
+        var productOfSku = skuIds.Length > 0 ? await ProductsOfSkusAsync(connection, transaction, skuIds, cancellationToken) : [];
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var change in changes)
         {
-            case ProductChange product:
-                affected.Add(product.Row.Id);
-                applied = await ApplyProductAsync(connection, transaction, product, cancellationToken);
-                break;
-            case SkuChange sku:
-                AddIfKnown(affected, await ProductOfSkuAsync(connection, transaction, sku.Row.Id, cancellationToken));
-                AddIfKnown(affected, sku.Row.ProductId);
-                AddIfKnown(affected, sku.PreviousProductId);
-                applied = await ApplySkuAsync(connection, transaction, sku, cancellationToken);
-                break;
-            case OfferChange offer:
-                AddIfKnown(affected, await ProductOfSkuAsync(connection, transaction, offer.Row.SkuId, cancellationToken));
-                applied = await ApplyOfferAsync(connection, transaction, offer, cancellationToken);
-                break;
-            case AvailabilityChange availability:
-                AddIfKnown(affected, await ProductOfSkuAsync(connection, transaction, availability.Row.SkuId, cancellationToken));
-                var row = availability.Row;
-                applied = await ExecuteAsync(connection, transaction, UpsertAvailability, cancellationToken,
-                    row.SkuId, row.SellerId, row.Available, Nullable(row.OccurredAt), row.Version) > 0;
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(change), change.GetType().Name, "Unknown mirror change.");
+            batch.BatchCommands.Add(CommandFor(change));
         }
 
-        if (applied && affected.Count > 0)
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            await ExecuteAsync(connection, transaction, BumpVersions, cancellationToken, affected.ToArray());
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
         }
 
-        var writes = await DocumentLoader.LoadAsync(connection, transaction, affected, cancellationToken);
+        // Per affected product, the earliest source time of the changes that moved it (none if only stale ones touched it).
+        var affected = new Dictionary<Guid, long?>();
+        var moved = new SortedSet<Guid>();
+        var applied = 0;
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var took = batch.BatchCommands[i].RecordsAffected > 0;
+            applied += took ? 1 : 0;
+            foreach (var productId in AffectedProducts(changes[i], productOfSku))
+            {
+                var earliest = affected.GetValueOrDefault(productId);
+                if (took)
+                {
+                    moved.Add(productId);
+                    earliest = (earliest, changes[i].SourceTimestampMs) switch
+                    {
+                        ({ } seen, { } sourceMs) => Math.Min(seen, sourceMs),
+                        (var seen, var sourceMs) => seen ?? sourceMs,
+                    };
+                }
+
+                affected[productId] = earliest;
+            }
+        }
+
+        if (moved.Count > 0)
+        {
+            await ExecuteAsync(connection, transaction, BumpVersions, cancellationToken, moved.ToArray());
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        return new MirrorResult(applied, writes);
+        return new MirrorResult(applied, changes.Count - applied, affected);
     }
 
     /// <summary>Documents of these products at their current versions, read consistently.</summary>
@@ -183,62 +197,81 @@ public sealed class MirrorStore(NpgsqlDataSource database)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static async Task<bool> ApplyProductAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProductChange change, CancellationToken cancellationToken)
+    private static NpgsqlBatchCommand CommandFor(MirrorChange change) => change switch
     {
-        var (row, version) = (change.Row, change.Version);
-        if (change.Deleted)
+        ProductChange { Deleted: true, Row: var row, Version: var version } =>
+            Command(DeleteProduct, row.Id, version.Lsn, Nullable(version.TxId)),
+        ProductChange { Row: var row, Version: var version } =>
+            Command(UpsertProduct,
+                row.Id, Nullable(row.SellerId), Nullable(row.Title), Nullable(row.Description.Value), Nullable(row.Brand), Nullable(row.Category),
+                Nullable(row.ImagesJson.Value), Nullable(row.AttributesJson.Value), Nullable(row.CreatedAt), Nullable(row.UpdatedAt),
+                version.Lsn, Nullable(version.TxId), false,
+                row.Description.Unavailable, row.ImagesJson.Unavailable, row.AttributesJson.Unavailable),
+        SkuChange { Deleted: true, Row: var row, Version: var version } =>
+            Command(DeleteSku, row.Id, version.Lsn, Nullable(version.TxId), Nullable(row.ProductId)),
+        SkuChange { Row: var row, Version: var version } =>
+            Command(UpsertSku, row.Id, Nullable(row.ProductId), Nullable(row.Code), Nullable(row.AttributesJson.Value),
+                version.Lsn, Nullable(version.TxId), false, row.AttributesJson.Unavailable),
+        OfferChange { Deleted: true, Row: var row, Version: var version } =>
+            Command(DeleteOffer, row.SkuId, version.Lsn, Nullable(version.TxId), row.SellerId),
+        OfferChange { Row: var row, Version: var version } =>
+            Command(UpsertOffer, row.SkuId, row.SellerId, Nullable(row.Price), Nullable(row.Currency), Nullable(row.UpdatedAt),
+                version.Lsn, Nullable(version.TxId), false),
+        AvailabilityChange { Row: var row } =>
+            Command(UpsertAvailability, row.SkuId, row.SellerId, row.Available, Nullable(row.OccurredAt), row.Version),
+        _ => throw new ArgumentOutOfRangeException(nameof(change), change.GetType().Name, "Unknown mirror change."),
+    };
+
+    /// <summary>The products whose documents a change touches: for a SKU, where it was (as of the lookup) and where it goes.</summary>
+    private static IEnumerable<Guid> AffectedProducts(MirrorChange change, Dictionary<Guid, Guid> productOfSku)
+    {
+        if (change is ProductChange product)
         {
-            return await ExecuteAsync(connection, transaction, DeleteProduct, cancellationToken, row.Id, version.Lsn, Nullable(version.TxId)) > 0;
+            yield return product.Row.Id;
+            yield break;
         }
 
-        return await ExecuteAsync(connection, transaction, UpsertProduct, cancellationToken,
-            row.Id, Nullable(row.SellerId), Nullable(row.Title), Nullable(row.Description.Value), Nullable(row.Brand), Nullable(row.Category),
-            Nullable(row.ImagesJson.Value), Nullable(row.AttributesJson.Value), Nullable(row.CreatedAt), Nullable(row.UpdatedAt),
-            version.Lsn, Nullable(version.TxId), false,
-            row.Description.Unavailable, row.ImagesJson.Unavailable, row.AttributesJson.Unavailable) > 0;
-    }
-
-    private static async Task<bool> ApplySkuAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SkuChange change, CancellationToken cancellationToken)
-    {
-        var (row, version) = (change.Row, change.Version);
-        if (change.Deleted)
+        if (change.SkuId is { } skuId && productOfSku.TryGetValue(skuId, out var current))
         {
-            return await ExecuteAsync(connection, transaction, DeleteSku, cancellationToken,
-                row.Id, version.Lsn, Nullable(version.TxId), Nullable(row.ProductId)) > 0;
+            yield return current;
         }
 
-        return await ExecuteAsync(connection, transaction, UpsertSku, cancellationToken,
-            row.Id, Nullable(row.ProductId), Nullable(row.Code), Nullable(row.AttributesJson.Value),
-            version.Lsn, Nullable(version.TxId), false, row.AttributesJson.Unavailable) > 0;
+        if (change is SkuChange sku)
+        {
+            foreach (var id in new[] { sku.Row.ProductId, sku.PreviousProductId })
+            {
+                if (id is { } value)
+                {
+                    yield return value;
+                }
+            }
+        }
     }
 
-    private static async Task<bool> ApplyOfferAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OfferChange change, CancellationToken cancellationToken)
+    private static async Task<Dictionary<Guid, Guid>> ProductsOfSkusAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] skuIds, CancellationToken cancellationToken)
     {
-        var (row, version) = (change.Row, change.Version);
-        if (change.Deleted)
+        await using var command = new NpgsqlCommand("SELECT id, product_id FROM search_skus WHERE id = ANY($1) AND product_id IS NOT NULL", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = skuIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        var products = new Dictionary<Guid, Guid>(skuIds.Length);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            return await ExecuteAsync(connection, transaction, DeleteOffer, cancellationToken,
-                row.SkuId, version.Lsn, Nullable(version.TxId), row.SellerId) > 0;
+            products[reader.GetGuid(0)] = reader.GetGuid(1);
         }
 
-        return await ExecuteAsync(connection, transaction, UpsertOffer, cancellationToken,
-            row.SkuId, row.SellerId, Nullable(row.Price), Nullable(row.Currency), Nullable(row.UpdatedAt),
-            version.Lsn, Nullable(version.TxId), false) > 0;
+        return products;
     }
 
-    private static async Task<Guid?> ProductOfSkuAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid skuId, CancellationToken cancellationToken)
+    private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
     {
-        await using var command = new NpgsqlCommand("SELECT product_id FROM search_skus WHERE id = $1", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = skuId });
-        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
-    }
-
-    private static void AddIfKnown(SortedSet<Guid> set, Guid? id)
-    {
-        if (id is { } value)
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
         {
-            set.Add(value);
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
         }
+
+        return command;
     }
 
     private static string TombstoneSql(string table, string key, string insert) =>
@@ -270,6 +303,7 @@ public sealed class MirrorStore(NpgsqlDataSource database)
             command.Parameters.Add(parameter switch
             {
                 Guid[] ids => new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                long[] keys => new NpgsqlParameter { Value = keys, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
                 _ => new NpgsqlParameter { Value = parameter },
             });
         }

@@ -9,21 +9,20 @@ namespace AspireShop.Search.API.Events;
 /// Keeps the in-stock flag current. Idempotent by Inventory's per-offer version rather than an inbox: a duplicate or an
 /// older event loses the version check, which an inbox keyed by event id could not do for reordering.
 /// </summary>
-public sealed class AvailabilityChangedHandler(MirrorStore mirror, DocumentIndexer indexer, SearchMetrics metrics) : IEventHandler<AvailabilityChanged>
+public sealed class AvailabilityChangedHandler(MirrorStore mirror, DocumentRefresher documents, SearchMetrics metrics) : IEventBatchHandler<AvailabilityChanged>
 {
     public const string ConsumerGroup = "search.availability";
 
-    public async Task HandleAsync(AvailabilityChanged changed, ReceivedMessage message, CancellationToken cancellationToken)
+    public async Task HandleBatchAsync(IReadOnlyList<Received<AvailabilityChanged>> events, CancellationToken cancellationToken)
     {
         var result = await mirror.ApplyAsync(
-            new AvailabilityChange(new AvailabilityRow(changed.SkuId, changed.SellerId, changed.Available, changed.Version, changed.OccurredAt.ToUniversalTime())),
+            [.. events.Select(e => e.Payload).Select(changed =>
+                new AvailabilityChange(new AvailabilityRow(changed.SkuId, changed.SellerId, changed.Available, changed.Version, changed.OccurredAt.ToUniversalTime()))
+                {
+                    SourceTimestampMs = changed.OccurredAt.ToUnixTimeMilliseconds(),
+                })],
             cancellationToken);
-        if (!result.Applied)
-        {
-            metrics.StaleSkipped("mirror");
-        }
-
-        var occurredMs = changed.OccurredAt.ToUnixTimeMilliseconds();
-        await indexer.WriteAsync(result.Applied ? [.. result.Writes.Select(w => w with { SourceTimestampMs = occurredMs })] : result.Writes, cancellationToken);
+        metrics.StaleSkipped("mirror", result.Stale);
+        documents.Enqueue(result.Affected);
     }
 }

@@ -7,13 +7,13 @@ using AspireShop.Search.API.Indexing;
 namespace AspireShop.Search.API.Events;
 
 /// <summary>
-/// Mirrors the catalog's change events (products, skus, offers) and rewrites the affected products' documents.
+/// Mirrors the catalog's change events (products, skus, offers) and has the affected products' documents rewritten.
 /// No inbox: every mirror row keeps the version it was written at, so a redelivered or reordered event is refused by
 /// the version check itself (which also covers the same change arriving with a different message, e.g. after a
 /// Debezium re-snapshot, where an inbox keyed by message would not help), and a stale event still re-sends the current
 /// documents, which the index ignores unless it lost them.
 /// </summary>
-public sealed class CatalogChangeHandler(MirrorStore mirror, DocumentIndexer indexer, SearchMetrics metrics) : IChangeHandler
+public sealed class CatalogChangeHandler(MirrorStore mirror, DocumentRefresher documents, SearchMetrics metrics) : IChangeBatchHandler
 {
     public const string ConsumerGroup = "search.catalog";
 
@@ -24,16 +24,14 @@ public sealed class CatalogChangeHandler(MirrorStore mirror, DocumentIndexer ind
         CatalogTables.Topic(CatalogTables.Offers.Table),
     ];
 
-    public async Task HandleAsync(ChangeEvent change, ReceivedMessage message, CancellationToken cancellationToken)
+    /// <summary>A backlog (the seed's tens of thousands of rows) costs one mirror transaction per batch.</summary>
+    public async Task HandleBatchAsync(IReadOnlyList<Received<ChangeEvent>> changes, CancellationToken cancellationToken)
     {
-        var result = await mirror.ApplyAsync(ToMirrorChange(message.Topic, change), cancellationToken);
-        if (!result.Applied)
-        {
-            metrics.StaleSkipped("mirror");
-        }
-
-        var writes = result.Applied ? [.. result.Writes.Select(w => w with { SourceTimestampMs = change.SourceTimestampMs })] : result.Writes;
-        await indexer.WriteAsync(writes, cancellationToken);
+        var result = await mirror.ApplyAsync(
+            [.. changes.Select(c => ToMirrorChange(c.Message.Topic, c.Payload) with { SourceTimestampMs = c.Payload.SourceTimestampMs })],
+            cancellationToken);
+        metrics.StaleSkipped("mirror", result.Stale);
+        documents.Enqueue(result.Affected);
     }
 
     /// <summary>Debezium names topics <c>&lt;prefix&gt;.&lt;schema&gt;.&lt;table&gt;</c>: the table is the last segment.</summary>

@@ -1,3 +1,4 @@
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Inventory.Contracts;
 using AspireShop.Search.API.Data;
 using AspireShop.Search.API.Events;
@@ -10,7 +11,7 @@ public static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource("searchdb");
+        builder.AddNpgsqlDataSource("searchdb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddKafkaClients("kafka");
         builder.AddDefaultAuthentication();
 
@@ -35,6 +36,8 @@ public static class Extensions
 
         builder.Services.AddSingleton<MirrorStore>();
         builder.Services.AddSingleton<DocumentIndexer>();
+        builder.Services.AddSingleton<DocumentRefresher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DocumentRefresher>());
         builder.Services.AddSingleton<CatalogSnapshotReader>();
         builder.Services.AddSingleton<IndexRebuilder>();
 

@@ -25,7 +25,13 @@ public sealed class SearchMetrics
 
     public void Indexed(string backend) => _indexed.Add(1, new KeyValuePair<string, object?>("backend", backend));
 
-    public void StaleSkipped(string stage) => _stale.Add(1, new KeyValuePair<string, object?>("stage", stage));
+    public void StaleSkipped(string stage, int count = 1)
+    {
+        if (count > 0)
+        {
+            _stale.Add(count, new KeyValuePair<string, object?>("stage", stage));
+        }
+    }
 
     public void QueryTook(TimeSpan elapsed, string backend) =>
         _queryDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("backend", backend));
