@@ -49,8 +49,10 @@ public static class PlatformInfrastructureExtensions
             // The dev broker rebalances after session.timeout.ms - 1 s; short sessions keep restarts and tests quick.
             service.WithEnvironment("Kafka__Consumer__session.timeout.ms", "3000")
                 .WithEnvironment("Kafka__Consumer__heartbeat.interval.ms", "1000")
-                // The dev broker answers a fetch only when fetch.wait.max.ms runs out (500 ms by default), data or not.
-                .WithEnvironment("Kafka__Consumer__fetch.wait.max.ms", "10");
+                // The dev broker answers a fetch only when fetch.wait.max.ms runs out (500 ms by default), data or not:
+                // the wait is each hop's latency, and its inverse each consumer's fetches per second, idle or not (at
+                // 10 ms, the fetch loops of an idle platform took a third of a core).
+                .WithEnvironment("Kafka__Consumer__fetch.wait.max.ms", "50");
         }
 
         return service

@@ -131,6 +131,17 @@ public sealed record SearchQuery(
                 pageSize);
     }
 
+    /// <summary>
+    /// The query in one canonical string (values in order, attributes by name): two requests with the same key ask the
+    /// same question, so an index that has not changed gives them the same answer.
+    /// </summary>
+    public string CacheKey() => System.Text.Json.JsonSerializer.Serialize(new object?[]
+    {
+        Text, Brands, Categories, MinPrice, MaxPrice,
+        Attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new object[] { a.Key, a.Value }),
+        Sort, Page, PageSize,
+    });
+
     /// <summary>Attribute names are matched case-insensitively, so they are indexed and queried in lower case.</summary>
     public static string NormalizeName(string name) => name.Trim().ToLowerInvariant();
 

@@ -33,6 +33,9 @@ public sealed partial class LuceneSearchIndex : ISearchIndex, IDisposable
     private const int SnippetLength = 150;
     private const int MaxFacetTermLength = 512;
 
+    // Bounds the memory of one searcher's answers (a page of 20 hits with facets is a few KB).
+    private const int MaxCachedResults = 10_000;
+
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan CommitInterval = TimeSpan.FromSeconds(1);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -53,6 +56,7 @@ public sealed partial class LuceneSearchIndex : ISearchIndex, IDisposable
     private readonly Task _maintenance;
     private readonly SearchMetrics _metrics;
     private readonly ILogger<LuceneSearchIndex> _logger;
+    private ResultCache _results = new(-1);
     private int _unrefreshed;
     private int _uncommitted;
     private int _disposed;
@@ -110,20 +114,29 @@ public sealed partial class LuceneSearchIndex : ISearchIndex, IDisposable
         var searcher = _searchers.Acquire();
         try
         {
-            var terms = query.HasText ? Analyze(query.Text!) : [];
-            Query match = terms.Count == 0 ? new MatchAllDocsQuery() : TextQuery(terms);
-            var top = TopFieldCollector.Create(SortFor(query.Sort, terms.Count > 0), Math.Max(1, query.Skip + query.PageSize),
-                fillFields: false, trackDocScores: false, trackMaxScore: false, docsScoredInOrder: false);
-            var facets = new FacetCollector();
-            searcher.Search(match, FilterFor(query), MultiCollector.Wrap(top, facets));
-            facets.Finish();
+            // A searcher is a fixed point-in-time view, so its answers can be reused until a refresh replaces it (as
+            // Elasticsearch's request cache is invalidated by a refresh): popular queries cost a lookup, never a stale page.
+            var version = ((DirectoryReader)searcher.IndexReader).Version;
+            var cache = Volatile.Read(ref _results);
+            if (cache.Version != version)
+            {
+                cache = new ResultCache(version);
+                Volatile.Write(ref _results, cache);
+            }
 
-            var total = top.TotalHits;
-            var highlight = terms.Count == 0 ? null : new Highlights(_analyzer, terms);
-            var items = top.GetTopDocs(query.Skip, query.PageSize).ScoreDocs
-                .Select(hit => ToHit(searcher.Doc(hit.Doc), highlight))
-                .ToList();
-            var response = new SearchResponse(total, query.Page, query.PageSize, items, SearchFacets.From(facets.Brands, facets.Categories, facets.AttributePairs));
+            var key = query.CacheKey();
+            if (cache.Entries.TryGetValue(key, out var cached))
+            {
+                _metrics.QueryTook(Stopwatch.GetElapsedTime(started), "lucene");
+                return Task.FromResult(cached);
+            }
+
+            var response = Search(searcher, query);
+            if (cache.Entries.Count < MaxCachedResults)
+            {
+                cache.Entries.TryAdd(key, response);
+            }
+
             _metrics.QueryTook(Stopwatch.GetElapsedTime(started), "lucene");
             return Task.FromResult(response);
         }
@@ -131,6 +144,24 @@ public sealed partial class LuceneSearchIndex : ISearchIndex, IDisposable
         {
             _searchers.Release(searcher);
         }
+    }
+
+    private SearchResponse Search(IndexSearcher searcher, SearchQuery query)
+    {
+        var terms = query.HasText ? Analyze(query.Text!) : [];
+        Query match = terms.Count == 0 ? new MatchAllDocsQuery() : TextQuery(terms);
+        var top = TopFieldCollector.Create(SortFor(query.Sort, terms.Count > 0), Math.Max(1, query.Skip + query.PageSize),
+            fillFields: false, trackDocScores: false, trackMaxScore: false, docsScoredInOrder: false);
+        var facets = new FacetCollector();
+        searcher.Search(match, FilterFor(query), MultiCollector.Wrap(top, facets));
+        facets.Finish();
+
+        var total = top.TotalHits;
+        var highlight = terms.Count == 0 ? null : new Highlights(_analyzer, terms);
+        var items = top.GetTopDocs(query.Skip, query.PageSize).ScoreDocs
+            .Select(hit => ToHit(searcher.Doc(hit.Doc), highlight))
+            .ToList();
+        return new SearchResponse(total, query.Page, query.PageSize, items, SearchFacets.From(facets.Brands, facets.Categories, facets.AttributePairs));
     }
 
     public Task ClearAsync(CancellationToken cancellationToken)
@@ -414,6 +445,12 @@ public sealed partial class LuceneSearchIndex : ISearchIndex, IDisposable
         public const string PriceDescending = "price_desc";
         public const string Created = "created";
         public const string Source = "source";
+    }
+
+    /// <summary>Answers given by the searcher of one index version.</summary>
+    private sealed record ResultCache(long Version)
+    {
+        public ConcurrentDictionary<string, SearchResponse> Entries { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>Highlights a hit's description (or, failing that, its title) with the query's terms; per request, as Highlighter is not thread-safe.</summary>
