@@ -83,6 +83,13 @@ public sealed class AppHostProcess : IDisposable
 
     public void KillHard() => _process.Kill(entireProcessTree: false);
 
+    /// <summary>What Ctrl+C in <c>./run.sh</c> sends: the AppHost stops its resources, then exits.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

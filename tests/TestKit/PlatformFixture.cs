@@ -17,11 +17,19 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     // Two whole platforms on two cores would each miss their deadlines: collections that need one take turns.
     private static readonly SemaphoreSlim OnePlatformAtATime = new(1, 1);
+    private bool _holdsTurn;
+
+    /// <summary>A turn for a test that starts the AppHost itself (as <c>./run.sh</c> does) rather than through a fixture.</summary>
+    public static async Task<IDisposable> TakeTurnAsync()
+    {
+        await OnePlatformAtATime.WaitAsync();
+        return new Turn();
+    }
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _dataDirectory = RepositoryPaths.CreateScratchDirectory("platform");
     private DistributedApplication? _app;
     private bool _healthy;
-    private bool _holdsTurn;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform has not started.");
 
@@ -162,6 +170,19 @@ public sealed class PlatformFixture : IAsyncLifetime
             if (_healthy)
             {
                 RepositoryPaths.DeleteQuietly(_dataDirectory);
+            }
+        }
+    }
+
+    private sealed class Turn : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                OnePlatformAtATime.Release();
             }
         }
     }
