@@ -51,22 +51,9 @@ public static class DemoCatalog
     }
 
     /// <summary>Sets stock of an offer once Catalog's change event has told Inventory about it (404 until then).</summary>
-    public static async Task SetStockAsync(HttpClient inventory, string sellerToken, Guid skuId, Guid sellerId, int onHand, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            using var response = await BenchIdentity.SendAsync(
-                inventory, () => BenchIdentity.Authorized(HttpMethod.Put, $"api/inventory/stock/{skuId}/{sellerId}", sellerToken, JsonContent.Create(new { onHand })), cancellationToken);
-            if (response.StatusCode != System.Net.HttpStatusCode.NotFound || DateTime.UtcNow > deadline)
-            {
-                await EnsureSuccessAsync(response, $"Setting stock of {skuId}", cancellationToken);
-                return;
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-    }
+    public static Task SetStockAsync(HttpClient inventory, string sellerToken, Guid skuId, Guid sellerId, int onHand, CancellationToken cancellationToken) =>
+        AspireShop.TestKit.OfferedStock.SetAsync(
+            inventory, skuId, sellerId, onHand, request => request.Headers.Authorization = new("Bearer", sellerToken), cancellationToken: cancellationToken);
 
     /// <summary>The first <paramref name="count"/> products (id, owner), for requests that need real ids.</summary>
     public static async Task<IReadOnlyList<(Guid Id, Guid SellerId)>> ProductsAsync(HttpClient catalog, int count, CancellationToken cancellationToken)

@@ -44,15 +44,7 @@ public sealed class InventoryHost : ServiceHost<InventoryApi::Program>
     public async Task SetStockAsync(TestUser seller, Guid skuId, Guid sellerId, int onHand)
     {
         using var client = As(seller);
-        await Poll.UntilAsync(
-            async () =>
-            {
-                using var response = await client.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{sellerId}", new { onHand });
-                return response.StatusCode;
-            },
-            status => status == HttpStatusCode.OK,
-            TimeSpan.FromSeconds(30),
-            status => $"setting stock answered {(int)status}");
+        await OfferedStock.SetAsync(client, skuId, sellerId, onHand);
     }
 
     public async Task<int> AvailableAsync(TestOffer offer)

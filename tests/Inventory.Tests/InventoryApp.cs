@@ -89,15 +89,7 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
         var skuId = Guid.NewGuid();
         await PublishOfferAsync("c", skuId, seller.SellerId!.Value);
         using var client = As(seller);
-        await Poll.UntilAsync(
-            async () =>
-            {
-                using var response = await client.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{seller.SellerId}", new { onHand });
-                return response.StatusCode;
-            },
-            status => status == System.Net.HttpStatusCode.OK,
-            TimeSpan.FromSeconds(30),
-            status => $"setting stock of a published offer answered {(int)status}");
+        await OfferedStock.SetAsync(client, skuId, seller.SellerId.Value, onHand);
         return (skuId, seller);
     }
 

@@ -1,6 +1,6 @@
-using System.Text;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using AspireShop.TestKit;
 
 namespace AspireShop.Inventory.Tests;

@@ -35,14 +35,6 @@ public sealed record StorefrontProduct(Guid ProductId, Guid SkuId, string Word)
     }
 
     /// <summary>Sets stock of a new offer as its seller, once Catalog's event has told Inventory about it (404 until then).</summary>
-    public static async Task SetStockAsync(HttpClient seller, Guid skuId, Guid sellerId, int onHand) =>
-        await Poll.UntilAsync(
-            async () =>
-            {
-                using var stock = await seller.PutAsJsonAsync($"/api/inventory/stock/{skuId}/{sellerId}", new { onHand });
-                return stock.StatusCode;
-            },
-            status => status == HttpStatusCode.OK,
-            TimeSpan.FromSeconds(30),
-            status => $"setting stock of {skuId} answered {(int)status}");
+    public static Task SetStockAsync(HttpClient seller, Guid skuId, Guid sellerId, int onHand) =>
+        OfferedStock.SetAsync(seller, skuId, sellerId, onHand);
 }

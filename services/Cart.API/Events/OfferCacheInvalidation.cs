@@ -31,7 +31,15 @@ public sealed class OfferCacheInvalidation(OfferCache offers) : IChangeBatchHand
             switch (message.Topic[(message.Topic.LastIndexOf('.') + 1)..])
             {
                 case CatalogTables.Offers.Table:
-                    keys.Add(OfferCache.Key(ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SkuId), ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SellerId)));
+                    var (skuId, sellerId) = (ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SkuId), ChangeEvent.RequiredUuid(row, CatalogTables.Offers.SellerId));
+                    keys.Add(OfferCache.Key(skuId, sellerId));
+                    if (change.Op != "c")
+                    {
+                        // HybridCache writes Redis after it has answered: a removal can land between the two and the
+                        // late write bring the old price back. A tag invalidation also refuses entries created before it.
+                        tags.Add(OfferCache.OfferTag(skuId, sellerId));
+                    }
+
                     break;
                 case CatalogTables.Skus.Table when change.Op != "c":
                     tags.Add(OfferCache.SkuTag(ChangeEvent.RequiredUuid(row, CatalogTables.Skus.Id)));

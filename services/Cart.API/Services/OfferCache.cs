@@ -17,6 +17,8 @@ public sealed partial class OfferCache(HybridCache cache, CatalogClient catalog,
 
     public static string SkuTag(Guid skuId) => $"sku:{skuId:N}";
 
+    public static string OfferTag(Guid skuId, Guid sellerId) => $"offer:{skuId:N}:{sellerId:N}";
+
     /// <summary>The offer, or null when Catalog has none; throws <see cref="DependencyUnavailableException"/>.</summary>
     public async Task<Offer?> GetAsync(Guid skuId, Guid sellerId, CancellationToken cancellationToken)
     {
@@ -25,7 +27,7 @@ public sealed partial class OfferCache(HybridCache cache, CatalogClient catalog,
             (Sku: skuId, Seller: sellerId, Catalog: catalog),
             // Not the buyer's token: the shared load serves everyone waiting for it.
             static async (state, _) => new CachedOffer(await state.Catalog.GetOfferAsync(state.Sku, state.Seller, CancellationToken.None)),
-            tags: [SkuTag(skuId)],
+            tags: [SkuTag(skuId), OfferTag(skuId, sellerId)],
             cancellationToken: cancellationToken);
         return cached.Offer;
     }

@@ -56,13 +56,15 @@ public static class StockApi
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var row = await StockStore.TrySetOnHandAsync(connection, transaction, skuId, sellerId, onHand, cancellationToken);
+        var (row, problem) = await ChangeOrExplainAsync(
+            connection, transaction, skuId, sellerId,
+            () => StockStore.TrySetOnHandAsync(connection, transaction, skuId, sellerId, onHand, cancellationToken),
+            current => current.Reserved <= onHand,
+            cancellationToken);
         if (row is null)
         {
-            var current = await StockStore.FindAsync(connection, transaction, skuId, sellerId, cancellationToken);
-            var offered = await StockStore.IsOfferedAsync(connection, transaction, skuId, sellerId, cancellationToken);
             await transaction.RollbackAsync(cancellationToken);
-            return current is null || !offered ? Problems.NotOffered() : Problems.BelowReserved(current.Reserved);
+            return problem!;
         }
 
         await StockStore.RecordAsync(connection, transaction, row, "set", null, 0, cancellationToken);
@@ -93,17 +95,48 @@ public static class StockApi
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, delta, 0, cancellationToken, offeredOnly: true);
+        var (row, problem) = await ChangeOrExplainAsync(
+            connection, transaction, skuId, sellerId,
+            () => StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, delta, 0, cancellationToken, offeredOnly: true),
+            current => current.OnHand + delta >= current.Reserved,
+            cancellationToken);
         if (row is null)
         {
-            var current = await StockStore.FindAsync(connection, transaction, skuId, sellerId, cancellationToken);
-            var offered = await StockStore.IsOfferedAsync(connection, transaction, skuId, sellerId, cancellationToken);
             await transaction.RollbackAsync(cancellationToken);
-            return current is null || !offered ? Problems.NotOffered() : Problems.BelowReserved(current.Reserved);
+            return problem!;
         }
 
         await StockStore.RecordAsync(connection, transaction, row, "adjust", delta, 0, cancellationToken, reason: reason);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(StockResponse.From(row));
+    }
+
+    /// <summary>
+    /// The guarded change, and when it changed nothing, why. The reads after it may see a row that its UPDATE did not
+    /// (the offer's event created it in between): a refusal the row as read would not justify is a race, so the change
+    /// is tried again instead of answering "below reserved" with nothing reserved.
+    /// </summary>
+    private static async Task<(StockRow? Row, ProblemHttpResult? Problem)> ChangeOrExplainAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid skuId, Guid sellerId,
+        Func<Task<StockRow?>> change, Func<StockRow, bool> allowedBy, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await change() is { } row)
+            {
+                return (row, null);
+            }
+
+            var current = await StockStore.FindAsync(connection, transaction, skuId, sellerId, cancellationToken);
+            if (current is null || !await StockStore.IsOfferedAsync(connection, transaction, skuId, sellerId, cancellationToken))
+            {
+                return (null, Problems.NotOffered());
+            }
+
+            if (!allowedBy(current) || attempt == 3)
+            {
+                return (null, Problems.BelowReserved(current.Reserved));
+            }
+        }
     }
 }
