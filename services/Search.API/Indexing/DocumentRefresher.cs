@@ -21,8 +21,6 @@ public sealed partial class DocumentRefresher(MirrorStore mirror, DocumentIndexe
     private readonly ConcurrentDictionary<Guid, long> _marked = new();
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    public int Pending => _marked.Count;
-
     public void Enqueue(IReadOnlyDictionary<Guid, long?> products)
     {
         foreach (var (id, sourceMs) in products)
