@@ -23,6 +23,8 @@ internal sealed class EventDispatcher<TEvent, THandler>(THandler handler) : IMes
     {
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
+        // Polymorphic contracts (commands, replies) come through jsonb, which reorders keys: the discriminator may be anywhere.
+        AllowOutOfOrderMetadataProperties = true,
     };
 
     public Task DispatchAsync(ReceivedMessage message, CancellationToken cancellationToken) =>

@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+
+namespace AspireShop.Ordering.Contracts;
+
+/// <summary>
+/// What Ordering publishes about an order once its saga ends, keyed by order id (topic <see cref="Topic"/>). Written as
+/// the base type (<c>status</c> discriminator), so one consumer reads both.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "status")]
+[JsonDerivedType(typeof(OrderConfirmed), "confirmed")]
+[JsonDerivedType(typeof(OrderFailed), "failed")]
+public abstract record OrderEvent(Guid OrderId, Guid BuyerId)
+{
+    public const string AggregateType = "order";
+    public const string Topic = "outbox.event." + AggregateType;
+}
+
+/// <summary>Paid and sold: Fulfillment ships it, Cart forgets the ordered lines.</summary>
+public sealed record OrderConfirmed(
+    Guid OrderId, Guid BuyerId, IReadOnlyList<OrderLine> Lines, decimal Total, string Currency, DateTimeOffset ConfirmedAt)
+    : OrderEvent(OrderId, BuyerId);
+
+/// <summary>Ended without a sale (or was cancelled after one, then refunded and restocked).</summary>
+public sealed record OrderFailed(Guid OrderId, Guid BuyerId, string Reason, DateTimeOffset FailedAt) : OrderEvent(OrderId, BuyerId);
+
+public sealed record OrderLine(Guid SkuId, Guid SellerId, Guid ProductId, string ProductTitle, int Quantity, decimal UnitPrice);
