@@ -1,0 +1,253 @@
+using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Inventory.Contracts;
+using AspireShop.Ordering.Contracts;
+using AspireShop.Payment.Contracts;
+
+namespace AspireShop.Ordering.API.Domain;
+
+/// <summary>Where an order's saga is; <see cref="Confirmed"/> and <see cref="Failed"/> are at rest.</summary>
+public enum SagaStep
+{
+    /// <summary>1. Inventory turns the cart's holds into the order's reservation.</summary>
+    Reserving,
+
+    /// <summary>2. The pivot: Payment authorises and captures.</summary>
+    Charging,
+
+    /// <summary>3. The reservation becomes a sale (retriable, never fails for lack of stock).</summary>
+    Committing,
+
+    /// <summary>4. Sold and paid; a cancel before shipping still compensates.</summary>
+    Confirmed,
+
+    /// <summary>Undoing: stock released (or restocked) and, if a charge was asked for, refunded.</summary>
+    Compensating,
+
+    Failed,
+}
+
+/// <summary>
+/// The OrderSaga: an orchestrated, asynchronous saga over Inventory and Payment, as one table of states and transitions.
+/// Each method changes the order and returns the messages to write to the outbox in the same transaction. Replies that
+/// do not fit the current step (late, duplicated, re-sent) change nothing, so every participant can be asked again.
+/// </summary>
+/// <remarks>
+/// <code>
+///  PENDING ────────────────────────────────────────────────────────────────▶ CONFIRMED
+///  Reserving ──reserved──▶ Charging ──succeeded──▶ Committing ──committed──▶ Confirmed
+///     │ rejected            │ failed                   │ cancel                  │ cancel
+///     ▼                     ▼                          ▼                         ▼
+///  Failed ◀──released + settled── Compensating (release stock; refund if a charge was asked for)
+///  (out_of_stock)                 (reason: payment's, or cancelled)               FAILED
+/// </code>
+/// Every step has a deadline: past it, the step's command is sent again (participants are idempotent by order id),
+/// so a lost message or an emptied broker cannot strand an order.
+/// </remarks>
+public static class OrderSaga
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long each step may take before its command is sent again (doubling per attempt, capped).</summary>
+    public static TimeSpan Timeout(SagaStep step) => step switch
+    {
+        // The provider may be slow and Payment retries an unknown outcome itself before the saga asks again.
+        SagaStep.Charging => TimeSpan.FromSeconds(30),
+        SagaStep.Compensating => TimeSpan.FromSeconds(15),
+        _ => TimeSpan.FromSeconds(10),
+    };
+
+    public static bool IsAtRest(SagaStep step) => step is SagaStep.Confirmed or SagaStep.Failed;
+
+    public static IReadOnlyList<OutboxEvent> Start(Order order, DateTimeOffset now)
+    {
+        order.Status = OrderStatus.Pending;
+        Enter(order, SagaStep.Reserving, now);
+        Record(order, "placed", $"{order.Lines.Count} line(s), {order.Total} {order.Currency}", now);
+        return [Reserve(order)];
+    }
+
+    public static IReadOnlyList<OutboxEvent> Handle(Order order, OrderStockEvent reply, DateTimeOffset now)
+    {
+        switch (reply, order.Step)
+        {
+            case (OrderStockReserved, SagaStep.Reserving):
+                Record(order, "stock_reserved", null, now);
+                Enter(order, SagaStep.Charging, now);
+                order.ChargeRequested = true;
+                return [Charge(order)];
+
+            case (OrderStockRejected rejected, SagaStep.Reserving):
+                Record(order, "stock_rejected", rejected.Reason, now);
+                order.StockReleased = order.PaymentSettled = true;
+                return Fail(order, FailureReasons.OutOfStock, now);
+
+            case (OrderStockCommitted, SagaStep.Committing):
+                Record(order, "stock_committed", null, now);
+                return Confirm(order, now);
+
+            // Rejected during a compensation: nothing was reserved, so nothing is left to release.
+            case (OrderStockReleased or OrderStockRejected, SagaStep.Compensating) when !order.StockReleased:
+                Record(order, "stock_released", null, now);
+                order.StockReleased = true;
+                return TryFinish(order, now);
+
+            default:
+                return [];
+        }
+    }
+
+    public static IReadOnlyList<OutboxEvent> Handle(Order order, PaymentEvent reply, DateTimeOffset now)
+    {
+        switch (reply, order.Step)
+        {
+            case (PaymentSucceeded succeeded, SagaStep.Charging):
+                Record(order, "payment_succeeded", $"{succeeded.Amount} {succeeded.Currency}", now);
+                Enter(order, SagaStep.Committing, now);
+                return [Commit(order)];
+
+            case (PaymentFailed failed, SagaStep.Charging):
+                Record(order, "payment_failed", failed.Reason, now);
+                order.PaymentSettled = true;
+                return Compensate(order, failed.Reason, now);
+
+            // Nothing captured, or whatever was captured is refunded: the money side is settled.
+            case (PaymentRefunded refunded, SagaStep.Compensating) when !order.PaymentSettled:
+                Record(order, "payment_refunded", $"{refunded.Amount} {refunded.Currency}", now);
+                order.PaymentSettled = true;
+                return TryFinish(order, now);
+
+            case (PaymentFailed failed, SagaStep.Compensating) when !order.PaymentSettled:
+                Record(order, "payment_failed", failed.Reason, now);
+                order.PaymentSettled = true;
+                return TryFinish(order, now);
+
+            // A success that races a cancel is left to the refund already asked for.
+            default:
+                return [];
+        }
+    }
+
+    /// <summary>The buyer's cancel: allowed until the order is at rest as FAILED (shipping does not exist yet).</summary>
+    public static CancelOutcome Cancel(Order order, DateTimeOffset now, out IReadOnlyList<OutboxEvent> messages)
+    {
+        messages = [];
+        if (order.Step == SagaStep.Failed)
+        {
+            return CancelOutcome.AlreadyFailed;
+        }
+
+        if (order.Step == SagaStep.Compensating)
+        {
+            return CancelOutcome.Accepted;
+        }
+
+        order.CancelRequested = true;
+        Record(order, "cancel_requested", null, now);
+        messages = Compensate(order, FailureReasons.Cancelled, now);
+        return CancelOutcome.Accepted;
+    }
+
+    /// <summary>The step's deadline passed: ask again (participants answer a repeated command with its recorded outcome).</summary>
+    public static IReadOnlyList<OutboxEvent> Resend(Order order, DateTimeOffset now)
+    {
+        List<OutboxEvent> messages = order.Step switch
+        {
+            SagaStep.Reserving => [Reserve(order)],
+            SagaStep.Charging => [Charge(order)],
+            SagaStep.Committing => [Commit(order)],
+            SagaStep.Compensating => CompensationCommands(order),
+            _ => [],
+        };
+
+        if (messages.Count > 0)
+        {
+            order.StepAttempts++;
+            var backoff = Timeout(order.Step) * Math.Pow(2, Math.Min(order.StepAttempts, 6));
+            // Jitter spreads the re-sends of orders that stalled together (an emptied broker) instead of bunching them.
+            order.DeadlineAt = now + TimeSpan.FromTicks((long)(Math.Min(backoff.Ticks, MaxBackoff.Ticks) * (0.8 + (Random.Shared.NextDouble() * 0.4))));
+            order.UpdatedAt = now;
+            Record(order, "resent", $"{order.Step} (attempt {order.StepAttempts + 1})", now);
+        }
+
+        return messages;
+    }
+
+    private static List<OutboxEvent> Compensate(Order order, string reason, DateTimeOffset now)
+    {
+        order.FailureReason = reason;
+        order.StockReleased = false;
+        // Without a charge request nothing can have been captured; with one, only Payment knows, so it is asked.
+        order.PaymentSettled = order.PaymentSettled || !order.ChargeRequested;
+        Enter(order, SagaStep.Compensating, now);
+        return CompensationCommands(order);
+    }
+
+    private static List<OutboxEvent> CompensationCommands(Order order)
+    {
+        var commands = new List<OutboxEvent>();
+        if (!order.StockReleased)
+        {
+            commands.Add(Send<OrderStockCommand>(new ReleaseOrderStock(order.Id), OrderStockCommand.AggregateType, order.Id));
+        }
+
+        if (!order.PaymentSettled)
+        {
+            commands.Add(Send<PaymentCommand>(new RefundPayment(order.Id, order.FailureReason ?? FailureReasons.Cancelled), PaymentCommand.AggregateType, order.Id));
+        }
+
+        return commands;
+    }
+
+    private static IReadOnlyList<OutboxEvent> TryFinish(Order order, DateTimeOffset now) =>
+        order.StockReleased && order.PaymentSettled ? Fail(order, order.FailureReason ?? FailureReasons.Cancelled, now) : [];
+
+    private static IReadOnlyList<OutboxEvent> Confirm(Order order, DateTimeOffset now)
+    {
+        order.Status = OrderStatus.Confirmed;
+        Enter(order, SagaStep.Confirmed, now);
+        Record(order, "confirmed", null, now);
+        var lines = order.Lines.Select(l => new Contracts.OrderLine(l.SkuId, l.SellerId, l.ProductId, l.ProductTitle, l.Quantity, l.UnitPrice)).ToList();
+        return [Send<OrderEvent>(new OrderConfirmed(order.Id, order.BuyerId, lines, order.Total, order.Currency, now), OrderEvent.AggregateType, order.Id)];
+    }
+
+    private static IReadOnlyList<OutboxEvent> Fail(Order order, string reason, DateTimeOffset now)
+    {
+        order.Status = OrderStatus.Failed;
+        order.FailureReason = reason;
+        Enter(order, SagaStep.Failed, now);
+        Record(order, "failed", reason, now);
+        return [Send<OrderEvent>(new OrderFailed(order.Id, order.BuyerId, reason, now), OrderEvent.AggregateType, order.Id)];
+    }
+
+    private static void Enter(Order order, SagaStep step, DateTimeOffset now)
+    {
+        order.Step = step;
+        order.StepAttempts = 0;
+        order.DeadlineAt = IsAtRest(step) ? null : now + Timeout(step);
+        order.UpdatedAt = now;
+    }
+
+    private static void Record(Order order, string step, string? detail, DateTimeOffset now) =>
+        order.Timeline.Add(new OrderTimelineEntry { OrderId = order.Id, Step = step, Detail = detail, At = now });
+
+    private static OutboxEvent Reserve(Order order) => Send<OrderStockCommand>(
+        new ReserveOrderStock(order.Id, order.BuyerId, [.. order.Lines.Select(l => new OrderStockLine(l.SkuId, l.SellerId, l.Quantity, l.ReservationId))]),
+        OrderStockCommand.AggregateType,
+        order.Id);
+
+    private static OutboxEvent Charge(Order order) => Send<PaymentCommand>(
+        new ChargePayment(order.Id, order.BuyerId, order.Total, order.Currency, order.PaymentMethod), PaymentCommand.AggregateType, order.Id);
+
+    private static OutboxEvent Commit(Order order) => Send<OrderStockCommand>(new CommitOrderStock(order.Id), OrderStockCommand.AggregateType, order.Id);
+
+    // Written as the contract's base type so the discriminator travels; keyed by order so one order's messages stay ordered.
+    private static OutboxEvent Send<TBase>(TBase message, string aggregateType, Guid orderId)
+        where TBase : notnull =>
+        OutboxEvent.Create(aggregateType, orderId.ToString(), message, message.GetType().Name);
+}
+
+public enum CancelOutcome
+{
+    Accepted,
+    AlreadyFailed,
+}

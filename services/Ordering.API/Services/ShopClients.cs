@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace AspireShop.Ordering.API.Services;
+
+/// <summary>A service checkout needs did not answer usefully: the order was not taken, the buyer may retry (503).</summary>
+public sealed class DependencyUnavailableException(string dependency, string reason, Exception? inner = null)
+    : Exception($"{dependency} is unavailable: {reason}", inner)
+{
+    public string Dependency { get; } = dependency;
+
+    /// <summary>Failures that mean "the other service did not answer", as opposed to the buyer hanging up.</summary>
+    public static bool IsUnavailable(Exception ex, CancellationToken cancellationToken) =>
+        ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or JsonException
+        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+}
+
+public sealed record CartLine(Guid SkuId, Guid SellerId, int Quantity, Guid? ReservationId);
+
+/// <summary>
+/// Reads the buyer's own cart with the buyer's own token: Cart decides whose cart it is from the token, so Ordering
+/// cannot read anybody else's by mistake.
+/// </summary>
+public sealed class CartClient(HttpClient http)
+{
+    public async Task<IReadOnlyList<CartLine>> GetLinesAsync(string bearerToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "api/cart");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+            using var response = await http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new DependencyUnavailableException("Cart", $"HTTP {(int)response.StatusCode}");
+            }
+
+            var cart = await response.Content.ReadFromJsonAsync<CartBody>(cancellationToken)
+                ?? throw new DependencyUnavailableException("Cart", "empty cart body");
+            return cart.Lines;
+        }
+        catch (Exception ex) when (DependencyUnavailableException.IsUnavailable(ex, cancellationToken))
+        {
+            throw new DependencyUnavailableException("Cart", ex.Message, ex);
+        }
+    }
+
+    private sealed record CartBody(IReadOnlyList<CartLine> Lines);
+}
+
+public sealed record CatalogOffer(Guid SkuId, Guid SellerId, Guid ProductId, string ProductTitle, string SkuCode, decimal Price, string Currency);
+
+/// <summary>Prices a line from Catalog's public offer look-up: the only price an order ever carries.</summary>
+public sealed class CatalogClient(HttpClient http)
+{
+    /// <summary>The offer, or null when Catalog no longer has it.</summary>
+    public async Task<CatalogOffer?> GetOfferAsync(Guid skuId, Guid sellerId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync($"api/catalog/skus/{skuId}/offers/{sellerId}", cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new DependencyUnavailableException("Catalog", $"HTTP {(int)response.StatusCode}");
+            }
+
+            return await response.Content.ReadFromJsonAsync<CatalogOffer>(cancellationToken)
+                ?? throw new DependencyUnavailableException("Catalog", "empty offer");
+        }
+        catch (Exception ex) when (DependencyUnavailableException.IsUnavailable(ex, cancellationToken))
+        {
+            throw new DependencyUnavailableException("Catalog", ex.Message, ex);
+        }
+    }
+}
