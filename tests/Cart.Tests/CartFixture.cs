@@ -20,6 +20,9 @@ public sealed class CartFixture : IAsyncLifetime
     /// <summary>The topic prefix of the fixture's catalog change events (<c>&lt;prefix&gt;.public.&lt;table&gt;</c>).</summary>
     public string CatalogTopicPrefix { get; } = $"cart{Guid.NewGuid():N}"[..16];
 
+    /// <summary>Where the fixture's carts read Ordering's events unless a test gives them a topic of its own.</summary>
+    public string OrdersTopic { get; private set; } = null!;
+
     private CatalogRelay? _relay;
 
     public async Task InitializeAsync()
@@ -30,6 +33,7 @@ public sealed class CartFixture : IAsyncLifetime
             await Infrastructure.CreateNamedTopicAsync(CatalogTables.Topic(table, CatalogTopicPrefix), partitions: 1);
         }
 
+        OrdersTopic = await Infrastructure.CreateTopicAsync("cartorders", partitions: 1);
         var catalog = CatalogHost.StartAsync(Infrastructure);
         var inventory = InventoryHost.StartAsync(Infrastructure, CatalogTables.Topic(CatalogTables.Offers.Table, CatalogTopicPrefix));
         (Catalog, Inventory) = (await catalog, await inventory);
@@ -39,9 +43,9 @@ public sealed class CartFixture : IAsyncLifetime
 
     /// <summary>
     /// Another cart deployment on the same Catalog and Inventory (e.g. with short holds), whose offer cache follows the
-    /// fixture's catalog change events.
+    /// fixture's catalog change events; <paramref name="inventoryHandler"/> may wrap Inventory's handler (to watch calls).
     /// </summary>
-    public CartApp NewCart(IReadOnlyDictionary<string, string?>? overrides = null)
+    public CartApp NewCart(IReadOnlyDictionary<string, string?>? overrides = null, Func<HttpMessageHandler, HttpMessageHandler>? inventoryHandler = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -52,13 +56,16 @@ public sealed class CartFixture : IAsyncLifetime
             ["Messaging:Consumers:cart.offer-cache:GroupId"] = $"cart.offer-cache.test-{Guid.NewGuid():N}",
             ["Messaging:Consumers:cart.offer-cache:Topics:0"] = CatalogTables.Topic(CatalogTables.Offers.Table, CatalogTopicPrefix),
             ["Messaging:Consumers:cart.offer-cache:Topics:1"] = CatalogTables.Topic(CatalogTables.Skus.Table, CatalogTopicPrefix),
+            ["Messaging:Consumers:cart.orders:GroupId"] = $"cart.orders.test-{Guid.NewGuid():N}",
+            ["Messaging:Consumers:cart.orders:Topics:0"] = OrdersTopic,
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
-        return new(Infrastructure, () => Catalog.Server.CreateHandler(), () => Inventory.Server.CreateHandler(), settings);
+        var wrap = inventoryHandler ?? (handler => handler);
+        return new(Infrastructure, () => Catalog.Server.CreateHandler(), () => wrap(Inventory.Server.CreateHandler()), settings);
     }
 
     /// <summary>A seller with a fresh product whose variants carry these prices, and <paramref name="stock"/> units of each.</summary>

@@ -1,5 +1,6 @@
 using AspireShop.Cart.API.Events;
 using AspireShop.Cart.API.Services;
+using AspireShop.Ordering.Contracts;
 using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,7 +35,7 @@ public static class Extensions
 
         builder.AddRedisHybridCache($"{CartOptions.Section}:OfferCache", expiration: new OfferCacheOptions().Expiration, localExpiration: new OfferCacheOptions().LocalExpiration);
         builder.Services.AddSingleton<OfferCache>();
-        builder.AddOfferCacheInvalidation();
+        builder.AddEventHandlers();
 
         builder.Services.AddHttpClient<CatalogClient>((services, http) =>
                 http.BaseAddress = services.GetRequiredService<IOptions<CartOptions>>().Value.CatalogBaseAddress)
@@ -48,10 +49,11 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Catalog's offer and SKU change events remove cached offers when a broker is configured (the AppHost always sets
-    /// one); without one the cache still serves, and entries live out their expiry.
+    /// When a broker is configured (the AppHost always sets one): Catalog's offer and SKU change events remove cached
+    /// offers, and confirmed orders remove the lines they bought. Without one the cache still serves (entries live out
+    /// their expiry) and ordered lines stay until the buyer removes them.
     /// </summary>
-    private static void AddOfferCacheInvalidation(this IHostApplicationBuilder builder)
+    private static void AddEventHandlers(this IHostApplicationBuilder builder)
     {
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(KafkaName)))
         {
@@ -60,5 +62,6 @@ public static class Extensions
 
         builder.AddKafkaClients(KafkaName);
         builder.AddChangeHandler<OfferCacheInvalidation>(OfferCacheInvalidation.ConsumerGroup, OfferCacheInvalidation.Topics);
+        builder.AddEventHandler<OrderEvent, OrderConfirmedHandler>(OrderConfirmedHandler.ConsumerGroup, OrderEvent.Topic);
     }
 }

@@ -87,6 +87,50 @@ public sealed partial class CartService(
     }
 
     /// <summary>
+    /// Removes the lines a confirmed order bought without releasing their holds: the order's saga took them over, so the
+    /// units are the order's now. Each line is a compare-and-set, so a concurrent change of it is re-read, never lost.
+    /// Returns how many lines were removed; repeating it removes nothing more.
+    /// </summary>
+    public async Task<int> ForgetOrderedAsync(
+        Guid buyerId, IEnumerable<(Guid SkuId, Guid SellerId)> ordered, DateTimeOffset confirmedAt, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var (skuId, sellerId) in ordered.Distinct())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await ForgetOrderedLineAsync(buyerId, skuId, sellerId, confirmedAt))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    private async Task<bool> ForgetOrderedLineAsync(Guid buyerId, Guid skuId, Guid sellerId, DateTimeOffset confirmedAt)
+    {
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var current = await store.GetLineAsync(buyerId, skuId, sellerId);
+            // The ordered line: the offer's line added before the confirmation, whatever its quantity or hold became; a later one is a new purchase.
+            if (current is null || current.Line.AddedAt > confirmedAt)
+            {
+                return false;
+            }
+
+            if (await store.TryReplaceAsync(buyerId, skuId, sellerId, current, line: null))
+            {
+                return true;
+            }
+
+            LogRetry(buyerId, skuId, sellerId, attempt);
+        }
+
+        // Thrown to the consumer, which retries with backoff: a burst of edits ends, and the ordered line must still go.
+        throw new InvalidOperationException($"Cart line {skuId}/{sellerId} of buyer {buyerId} kept changing; the ordered line is not removed yet.");
+    }
+
+    /// <summary>
     /// The read → hold → compare-and-set loop. <paramref name="quantityFor"/> maps the current line (null: none) to the
     /// wanted quantity (null: more than a line may hold). Without an <paramref name="offer"/> the line must exist.
     /// </summary>
