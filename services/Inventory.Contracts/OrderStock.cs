@@ -21,22 +21,37 @@ public abstract record OrderStockCommand(Guid OrderId)
 /// <summary>
 /// Step 1 of the saga: the order takes over the buyer's cart holds (a semantic lock the sweeper cannot release while
 /// the order lives); a line whose hold expired or is gone is reserved again if stock allows. All lines or none.
+/// Replies <see cref="OrderStockReserved"/> or <see cref="OrderStockRejected"/>. At least one line, each with a positive
+/// quantity: anything else is dead-lettered unread.
 /// </summary>
 public sealed record ReserveOrderStock(Guid OrderId, Guid BuyerId, IReadOnlyList<OrderStockLine> Lines) : OrderStockCommand(OrderId);
 
-/// <summary>One order line; <see cref="ReservationId"/> is the cart's hold for it, if it had one.</summary>
+/// <summary>
+/// One order line; <see cref="ReservationId"/> is the cart's hold for it, if it had one. The hold is taken over only if it
+/// is the buyer's, for this offer, still active (past its TTL but not yet swept counts), at least this quantity (a
+/// surplus goes back on sale) and not a hold of an open flash sale; otherwise the line is reserved from stock anew.
+/// </summary>
 public sealed record OrderStockLine(Guid SkuId, Guid SellerId, int Quantity, Guid? ReservationId);
 
-/// <summary>Step 3: the order's reservations become a sale. Retriable; never fails for lack of stock.</summary>
+/// <summary>
+/// Step 3: the order's reservations become a sale. Retriable; never fails for lack of stock. Replies
+/// <see cref="OrderStockCommitted"/> (or, for an order rejected or released before, that outcome again); a commit of an
+/// order Inventory never saw reserved is dead-lettered.
+/// </summary>
 public sealed record CommitOrderStock(Guid OrderId) : OrderStockCommand(OrderId);
 
 /// <summary>
 /// Compensation: whatever the order holds goes back on sale (reserved units released, sold units restocked), and a
-/// reserve for this order arriving later reserves nothing.
+/// reserve for this order arriving later reserves nothing (it is answered <see cref="OrderStockRejected.Released"/>).
+/// Always replies <see cref="OrderStockReleased"/>.
 /// </summary>
 public sealed record ReleaseOrderStock(Guid OrderId) : OrderStockCommand(OrderId);
 
-/// <summary>Inventory's replies to <see cref="OrderStockCommand"/>s, keyed by order id. Written as the base type.</summary>
+/// <summary>
+/// Inventory's replies to <see cref="OrderStockCommand"/>s, keyed by order id. Written as the base type. Every command
+/// sent gets one (a re-sent command gets the recorded outcome again), so the saga must accept duplicates; a Kafka
+/// redelivery of a command already handled gets none, its reply having been written with it.
+/// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "outcome")]
 [JsonDerivedType(typeof(OrderStockReserved), "reserved")]
 [JsonDerivedType(typeof(OrderStockRejected), "rejected")]

@@ -96,7 +96,8 @@ public sealed class BadInputAndOwnershipTests(InventoryFixture fixture) : IClass
 
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, release.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
+        // Confirming is refused to every buyer, before the hold is even looked up.
+        Assert.Equal(HttpStatusCode.Forbidden, confirm.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, resize.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, holdForOwner.StatusCode);
         Assert.Equal((5, 2, 3), Counts(await App.StockAsync(skuId, seller.SellerId!.Value)));

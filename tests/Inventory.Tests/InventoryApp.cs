@@ -1,10 +1,12 @@
 extern alias InventoryApi;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using AspireShop.BuildingBlocks.Outbox;
 using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.Contracts;
 using AspireShop.TestKit;
+using Confluent.Kafka;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -23,14 +25,23 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
         RedisPrefix = redisPrefix;
         Kafka = kafka;
         OffersTopic = settings[$"{OffersConsumer}:Topics:0"]!;
+        OrderCommandsTopic = settings[$"{OrderStockConsumer}:Topics:0"]!;
+        OrderCommandsDeadLetterTopic = settings[$"{OrderStockConsumer}:DeadLetterTopic"]!;
     }
 
     private const string OffersConsumer = "Messaging:Consumers:inventory.offer-stock";
+    private const string OrderStockConsumer = "Messaging:Consumers:inventory.order-stock";
 
     public string Kafka { get; }
 
     /// <summary>Where this app reads Catalog's offer events (its own topic, unless the test named one).</summary>
     public string OffersTopic { get; }
+
+    /// <summary>Where this app reads the OrderSaga's commands (its own topic, unless the test named one).</summary>
+    public string OrderCommandsTopic { get; }
+
+    /// <summary>Where commands no retry can fix go (its own topic, unless the test named one).</summary>
+    public string OrderCommandsDeadLetterTopic { get; }
 
     public string DatabaseConnectionString { get; }
 
@@ -51,6 +62,7 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
             ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
             ["Kafka:Consumer:fetch.wait.max.ms"] = "10",
             [$"{OffersConsumer}:GroupId"] = $"inventory.offer-stock.test-{Guid.NewGuid():N}",
+            [$"{OrderStockConsumer}:GroupId"] = $"inventory.order-stock.test-{Guid.NewGuid():N}",
             ["ConnectionStrings:inventorydb"] = database,
             ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
             ["Inventory:RedisPrefix"] = redisPrefix,
@@ -66,6 +78,16 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
         {
             // One partition: offer events of a test apply in the order it published them.
             settings[$"{OffersConsumer}:Topics:0"] = await infrastructure.CreateTopicAsync("catalogdb.public.offers", partitions: 1);
+        }
+
+        if (!settings.ContainsKey($"{OrderStockConsumer}:Topics:0"))
+        {
+            settings[$"{OrderStockConsumer}:Topics:0"] = await infrastructure.CreateTopicAsync(OrderStockCommand.Topic, partitions: 4);
+        }
+
+        if (!settings.ContainsKey($"{OrderStockConsumer}:DeadLetterTopic"))
+        {
+            settings[$"{OrderStockConsumer}:DeadLetterTopic"] = await infrastructure.CreateTopicAsync("dlq.inventory.order-stock", partitions: 1);
         }
 
         // Migrated before the host starts, as the AppHost's inventory-migrations step does, so the workers find their tables.
@@ -96,6 +118,46 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
     /// <summary>An offer change event (<paramref name="op"/>: c, u, r or d) on this app's offers topic.</summary>
     public Task PublishOfferAsync(string op, Guid skuId, Guid sellerId) =>
         CatalogOfferEvents.PublishAsync(Kafka, OffersTopic, CatalogOfferEvents.Change(op, skuId, sellerId));
+
+    /// <summary>
+    /// An OrderSaga command as the saga's outbox relay publishes it (base type, keyed by order id, event id in header
+    /// <c>id</c>); returns that id. Passing the id of an earlier send is a Kafka redelivery of that message.
+    /// </summary>
+    public async Task<string> SendOrderCommandAsync(OrderStockCommand command, string? messageId = null)
+    {
+        var outboxEvent = OutboxEvent.Create<OrderStockCommand>(OrderStockCommand.AggregateType, command.OrderId.ToString(), command, type: command.GetType().Name);
+        messageId ??= outboxEvent.Id.ToString();
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = Kafka }).Build();
+        await producer.ProduceAsync(OrderCommandsTopic, new Message<string, string>
+        {
+            Key = outboxEvent.AggregateId,
+            Value = outboxEvent.Payload,
+            Headers = new Headers { { "id", Encoding.UTF8.GetBytes(messageId) }, { "type", Encoding.UTF8.GetBytes(outboxEvent.Type) } },
+        });
+        return messageId;
+    }
+
+    /// <summary>Inventory's replies to one order in its outbox, oldest first, read as the saga would (the base type).</summary>
+    public async Task<List<(string Type, OrderStockEvent Reply)>> OrderRepliesAsync(Guid orderId)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT type, payload::text FROM outbox WHERE aggregatetype = $1 AND aggregateid = $2 ORDER BY created_at, id", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = OrderStockEvent.AggregateType });
+        command.Parameters.Add(new NpgsqlParameter { Value = orderId.ToString() });
+        var replies = new List<(string, OrderStockEvent)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            replies.Add((reader.GetString(0), JsonSerializer.Deserialize<OrderStockEvent>(reader.GetString(1), OrderReplyOptions)!));
+        }
+
+        return replies;
+    }
+
+    // jsonb reorders keys, so the discriminator may come after the other properties, as the saga's dispatcher allows.
+    private static readonly JsonSerializerOptions OrderReplyOptions = new(OutboxEvent.SerializerOptions) { AllowOutOfOrderMetadataProperties = true };
 
     public async Task<T?> QueryScalarAsync<T>(string sql, params object[] parameters)
     {

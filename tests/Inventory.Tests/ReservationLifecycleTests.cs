@@ -34,11 +34,13 @@ public sealed class ReservationLifecycleTests(InventoryFixture fixture) : IClass
         var (skuId, seller) = await App.CreateStockAsync(onHand: 10);
         using var client = App.As(TestUser.NewBuyer());
         var reservation = await ReserveAsync(client, skuId, seller.SellerId!.Value, 3);
+        // Selling is a service's call (the order path), never the buyer's.
+        using var service = App.As(TestUser.NewService());
 
-        using var confirm = await client.PostAsync($"/api/inventory/reservations/{reservation.Id}/confirm", null);
+        using var confirm = await service.PostAsync($"/api/inventory/reservations/{reservation.Id}/confirm", null);
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
         Assert.Equal("confirmed", (await Json.ReadAsync<ReservationBody>(confirm)).Status);
-        using var again = await client.PostAsync($"/api/inventory/reservations/{reservation.Id}/confirm", null);
+        using var again = await service.PostAsync($"/api/inventory/reservations/{reservation.Id}/confirm", null);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         using var release = await client.DeleteAsync($"/api/inventory/reservations/{reservation.Id}");
         Assert.Equal(HttpStatusCode.NoContent, release.StatusCode);

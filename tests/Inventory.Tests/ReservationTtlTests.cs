@@ -51,7 +51,8 @@ public sealed class ReservationTtlTests : IAsyncLifetime
         Assert.Equal([0, 5, 2, 5], events.Select(e => e.Available));
         Assert.Equal(stock.Version, events[^1].Version);
 
-        using var confirm = await client.PostAsync($"/api/inventory/reservations/{reservation.Id}/confirm", null);
+        using var service = app.As(TestUser.NewService());
+        using var confirm = await service.PostAsync($"/api/inventory/reservations/{reservation.Id}/confirm", null);
         Assert.Equal(HttpStatusCode.Conflict, confirm.StatusCode);
         Assert.Equal((5, 0, 5), Counts(await app.StockAsync(skuId, seller.SellerId!.Value)));
     }
@@ -80,7 +81,8 @@ public sealed class ReservationTtlTests : IAsyncLifetime
         Assert.Equal("expired", await app.QueryScalarAsync<string>("SELECT status FROM reservations WHERE id = $1", reservation.Id));
         Assert.Equal(4, (await app.AvailabilityEventsAsync(skuId, seller.SellerId!.Value))[^1].Available);
 
-        using var confirm = await client.PostAsync($"/api/inventory/reservations/{reservation.Id}/confirm", null);
+        using var service = app.As(TestUser.NewService());
+        using var confirm = await service.PostAsync($"/api/inventory/reservations/{reservation.Id}/confirm", null);
         Assert.Equal(HttpStatusCode.Conflict, confirm.StatusCode);
     }
 

@@ -11,7 +11,9 @@ namespace AspireShop.Inventory.API.Apis;
 
 /// <summary>
 /// Holds with a TTL. A buyer holds for itself (holder = its sub) and sees only its own holds (404 for others'); the Cart
-/// service (role service) and admins act for any holder and must name it.
+/// service (role service) and admins act for any holder and must name it. Confirming a hold is a sale, so only a
+/// service may (a buyer confirming its own hold would take stock without paying); orders confirm theirs through the
+/// OrderSaga's commands.
 /// </summary>
 public static class ReservationsApi
 {
@@ -26,7 +28,7 @@ public static class ReservationsApi
         api.MapGet("/{id:guid}", GetAsync).WithName("GetReservation");
         api.MapPut("/{id:guid}", ResizeAsync).WithName("ResizeReservation");
         api.MapDelete("/{id:guid}", ReleaseAsync).WithName("ReleaseReservation");
-        api.MapPost("/{id:guid}/confirm", ConfirmAsync).WithName("ConfirmReservation");
+        api.MapPost("/{id:guid}/confirm", ConfirmAsync).WithName("ConfirmReservation").RequireAuthorization(AspireShopPolicies.Service);
         return app;
     }
 
@@ -164,7 +166,10 @@ public static class ReservationsApi
         };
     }
 
-    /// <summary>Idempotent: releasing a released, expired or confirmed hold answers 204 and changes nothing.</summary>
+    /// <summary>
+    /// Idempotent: releasing a released, expired or confirmed hold, or one an order has taken over, answers 204 and
+    /// changes nothing.
+    /// </summary>
     public static async Task<Results<NoContent, NotFound>> ReleaseAsync(
         Guid id, ClaimsPrincipal user, Reservations reservations, CancellationToken cancellationToken)
     {

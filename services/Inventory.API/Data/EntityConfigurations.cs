@@ -36,7 +36,7 @@ internal sealed class ReservationConfiguration : IEntityTypeConfiguration<Reserv
         reservation.ToTable("reservations", table =>
         {
             table.HasCheckConstraint("ck_reservations_quantity_positive", "quantity > 0");
-            table.HasCheckConstraint("ck_reservations_status", "status IN ('active', 'released', 'expired', 'confirmed')");
+            table.HasCheckConstraint("ck_reservations_status", "status IN ('active', 'released', 'expired', 'confirmed', 'returned')");
         });
         reservation.HasKey(r => r.Id).HasName("pk_reservations");
         reservation.Property(r => r.Id).HasColumnName("id").ValueGeneratedNever();
@@ -51,6 +51,7 @@ internal sealed class ReservationConfiguration : IEntityTypeConfiguration<Reserv
         reservation.Property(r => r.UpdatedAt).HasColumnName("updated_at").HasDefaultValueSql("now()");
         reservation.Property(r => r.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(200);
         reservation.Property(r => r.FlashSaleId).HasColumnName("flash_sale_id");
+        reservation.Property(r => r.OrderId).HasColumnName("order_id");
 
         // The sweeper's scan: only active holds, oldest expiry first.
         reservation.HasIndex(r => r.ExpiresAt).HasDatabaseName("ix_reservations_active_expires_at").HasFilter("status = 'active'");
@@ -58,6 +59,26 @@ internal sealed class ReservationConfiguration : IEntityTypeConfiguration<Reserv
             .HasDatabaseName("ux_reservations_holder_idempotency_key").HasFilter("idempotency_key IS NOT NULL");
         reservation.HasIndex(r => new { r.FlashSaleId, r.Status }).HasDatabaseName("ix_reservations_flash_sale_id_status")
             .HasFilter("flash_sale_id IS NOT NULL");
+        // The order commands' scan: one order's holds.
+        reservation.HasIndex(r => r.OrderId).HasDatabaseName("ix_reservations_order_id").HasFilter("order_id IS NOT NULL");
+    }
+}
+
+internal sealed class OrderStockConfiguration : IEntityTypeConfiguration<OrderStock>
+{
+    public void Configure(EntityTypeBuilder<OrderStock> order)
+    {
+        order.ToTable("order_stock", table =>
+        {
+            table.HasCheckConstraint("ck_order_stock_status", "status IN ('reserved', 'rejected', 'committed', 'released')");
+        });
+        order.HasKey(o => o.OrderId).HasName("pk_order_stock");
+        order.Property(o => o.OrderId).HasColumnName("order_id").ValueGeneratedNever();
+        order.Property(o => o.BuyerId).HasColumnName("buyer_id");
+        order.Property(o => o.Status).HasColumnName("status").HasMaxLength(16);
+        order.Property(o => o.Reason).HasColumnName("reason").HasMaxLength(32);
+        order.Property(o => o.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+        order.Property(o => o.UpdatedAt).HasColumnName("updated_at").HasDefaultValueSql("now()");
     }
 }
 

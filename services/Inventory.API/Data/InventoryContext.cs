@@ -19,6 +19,8 @@ public sealed class InventoryContext(DbContextOptions<InventoryContext> options)
 
     public DbSet<StockMovement> StockMovements => Set<StockMovement>();
 
+    public DbSet<OrderStock> OrderStock => Set<OrderStock>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(InventoryContext).Assembly);

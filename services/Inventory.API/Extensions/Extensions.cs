@@ -2,6 +2,7 @@ using AspireShop.BuildingBlocks.Data;
 using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Events;
 using AspireShop.Inventory.API.Services;
+using AspireShop.Inventory.Contracts;
 using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,20 +31,21 @@ public static class Extensions
         builder.Services.AddSingleton<ReservationMirror>();
         builder.Services.AddSingleton<FlashSaleCounter>();
         builder.Services.AddSingleton<Reservations>();
+        builder.Services.AddSingleton<OrderReservations>();
         builder.Services.AddSingleton<FlashSales>();
         builder.Services.AddSingleton<FlashSaleWriteBack>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FlashSaleWriteBack>());
         builder.Services.AddHostedService<ReservationSweeper>();
         builder.Services.AddHostedService<ReservationExpiryListener>();
 
-        builder.AddOfferStockProjection();
+        builder.AddEventConsumers();
     }
 
     /// <summary>
-    /// Consumes Catalog's offer change events when a broker is configured (the AppHost always sets one); without one
-    /// the service still runs, and sellers create stock rows with PUT.
+    /// Consumes Catalog's offer change events and the OrderSaga's commands when a broker is configured (the AppHost
+    /// always sets one); without one the service still runs, and sellers create stock rows with PUT.
     /// </summary>
-    private static void AddOfferStockProjection(this IHostApplicationBuilder builder)
+    private static void AddEventConsumers(this IHostApplicationBuilder builder)
     {
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(KafkaName)))
         {
@@ -52,6 +54,7 @@ public static class Extensions
 
         builder.AddKafkaClients(KafkaName);
         builder.AddChangeHandler<OfferStockProjection>(OfferStockProjection.ConsumerGroup, [OfferStockProjection.Topic]);
+        builder.AddEventHandler<OrderStockCommand, OrderStockCommandHandler>(OrderStockCommandHandler.ConsumerGroup, OrderStockCommand.Topic);
     }
 
     /// <summary>EF Core for the model and migrations, Npgsql's data source for the guarded SQL of the hot paths.</summary>

@@ -3,12 +3,17 @@ using Npgsql;
 
 namespace AspireShop.Inventory.API.Services;
 
-/// <summary>A reservation as the API shows it.</summary>
+/// <summary>A reservation as the API shows it; <see cref="OrderId"/> is set once an order owns it.</summary>
 public sealed record ReservationRecord(
-    Guid Id, Guid SkuId, Guid SellerId, Guid HolderId, int Quantity, string Status, DateTimeOffset ExpiresAt, int TtlSeconds, Guid? FlashSaleId)
+    Guid Id, Guid SkuId, Guid SellerId, Guid HolderId, int Quantity, string Status, DateTimeOffset ExpiresAt, int TtlSeconds, Guid? FlashSaleId,
+    Guid? OrderId = null)
 {
-    /// <summary>An active hold past its expiry is already expired for callers, even before the sweeper gets to it.</summary>
-    public string EffectiveStatus(DateTimeOffset now) => Status == ReservationStatus.Active && ExpiresAt <= now ? ReservationStatus.Expired : Status;
+    /// <summary>
+    /// An active hold past its expiry is already expired for callers, even before the sweeper gets to it; an order's
+    /// hold never expires (only the order's commands end it).
+    /// </summary>
+    public string EffectiveStatus(DateTimeOffset now) =>
+        Status == ReservationStatus.Active && OrderId is null && ExpiresAt <= now ? ReservationStatus.Expired : Status;
 }
 
 public abstract record ReserveOutcome
@@ -39,14 +44,16 @@ public abstract record ResizeOutcome
 /// <summary>
 /// Holds with a TTL (the abandoned cart): each change is one transaction over the reservation row, a guarded stock
 /// UPDATE, a movement and the availability event. Offers with an open flash sale are decided by
-/// <see cref="FlashSaleCounter"/> first; everything else (and everything when Redis fails) goes to Postgres.
+/// <see cref="FlashSaleCounter"/> first; everything else (and everything when Redis fails) goes to Postgres. A hold an
+/// order owns (<c>order_id</c> set, see <see cref="OrderReservations"/>) is out of reach here: no expiry, release,
+/// resize or confirm touches it.
 /// </summary>
 public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror mirror, FlashSaleCounter flash, ILogger<Reservations> logger)
 {
-    private const string Columns = "id, sku_id, seller_id, holder_id, quantity, status, expires_at, ttl_seconds, flash_sale_id";
+    internal const string Columns = "id, sku_id, seller_id, holder_id, quantity, status, expires_at, ttl_seconds, flash_sale_id, order_id";
 
     // Rows of a flash sale that is still open belong to its Redis counter: Postgres paths leave their units alone.
-    private const string NotInOpenFlashSale =
+    internal const string NotInOpenFlashSale =
         "(r.flash_sale_id IS NULL OR NOT EXISTS (SELECT 1 FROM flash_sales f WHERE f.id = r.flash_sale_id AND f.status = 'active'))";
 
     public async Task<ReserveOutcome> ReserveAsync(
@@ -173,7 +180,10 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         return await flash.TryFindAsync(id) ?? stored;
     }
 
-    /// <summary>Releases an active hold; releasing anything else (or twice) changes nothing.</summary>
+    /// <summary>
+    /// Releases an active hold; releasing anything else (or twice) changes nothing, and so does releasing an order's
+    /// hold: the cart dropping a line after checkout must not hand the order's units out a second time.
+    /// </summary>
     public async Task ReleaseAsync(Guid id, CancellationToken cancellationToken)
     {
         if (await flash.TryReleaseAsync(id))
@@ -186,7 +196,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         await using var update = new NpgsqlCommand(
             $"""
             UPDATE reservations r SET status = 'released', updated_at = now()
-            WHERE r.id = $1 AND r.status = 'active'
+            WHERE r.id = $1 AND r.status = 'active' AND r.order_id IS NULL
             RETURNING {Columns}, {NotInOpenFlashSale}
             """,
             connection,
@@ -202,7 +212,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
                 return;
             }
 
-            (skuId, sellerId, quantity, returnsUnits) = (reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(4), reader.GetBoolean(9));
+            (skuId, sellerId, quantity, returnsUnits) = (reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(4), reader.GetBoolean(10));
         }
 
         // A flash hold whose Redis record is gone while its sale is open: its units stay in the sale's allocation,
@@ -220,7 +230,8 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
 
     /// <summary>
     /// Turns an active, unexpired hold into a sale: on-hand and reserved both drop by its quantity. A flash hold of an
-    /// open sale is confirmed only through its Redis record (else the counter could hand its units out again).
+    /// open sale is confirmed only through its Redis record (else the counter could hand its units out again); an
+    /// order's hold only by the order's commit.
     /// </summary>
     public async Task<ConfirmOutcome> ConfirmAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -234,7 +245,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         await using var update = new NpgsqlCommand(
             $"""
             UPDATE reservations r SET status = 'confirmed', updated_at = now()
-            WHERE r.id = $1 AND r.status = 'active' AND r.expires_at > now() AND {NotInOpenFlashSale}
+            WHERE r.id = $1 AND r.status = 'active' AND r.expires_at > now() AND r.order_id IS NULL AND {NotInOpenFlashSale}
             RETURNING {Columns}
             """,
             connection,
@@ -287,7 +298,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var select = new NpgsqlCommand(
-            $"SELECT {Columns} FROM reservations r WHERE r.id = $1 AND r.status = 'active' AND r.expires_at > now() AND {NotInOpenFlashSale} FOR UPDATE OF r",
+            $"SELECT {Columns} FROM reservations r WHERE r.id = $1 AND r.status = 'active' AND r.expires_at > now() AND r.order_id IS NULL AND {NotInOpenFlashSale} FOR UPDATE OF r",
             connection,
             transaction);
         select.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -331,7 +342,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
     /// <summary>
     /// Expires due holds (all of them in batches, or just <paramref name="onlyId"/> for a Redis prompt): rows are
     /// claimed with FOR UPDATE SKIP LOCKED so several instances sweep side by side, and each release is conditional on
-    /// the hold still being active, so a prompt racing the sweeper releases once.
+    /// the hold still being active, so a prompt racing the sweeper releases once. An order's holds never expire.
     /// </summary>
     public async Task<int> ExpireDueAsync(Guid? onlyId, int batchSize, CancellationToken cancellationToken)
     {
@@ -340,7 +351,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         await using var select = new NpgsqlCommand(
             $"""
             SELECT {Columns} FROM reservations r
-            WHERE r.status = 'active' AND r.expires_at <= now() AND {NotInOpenFlashSale} AND ($1::uuid IS NULL OR r.id = $1)
+            WHERE r.status = 'active' AND r.expires_at <= now() AND r.order_id IS NULL AND {NotInOpenFlashSale} AND ($1::uuid IS NULL OR r.id = $1)
             ORDER BY r.expires_at LIMIT $2
             FOR UPDATE OF r SKIP LOCKED
             """,
@@ -390,13 +401,13 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         return await ReadAsync(command, cancellationToken);
     }
 
-    private static async Task<ReservationRecord?> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    internal static async Task<ReservationRecord?> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Map(reader) : null;
     }
 
-    private static ReservationRecord Map(NpgsqlDataReader reader) => new(
+    internal static ReservationRecord Map(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetGuid(1),
         reader.GetGuid(2),
@@ -405,7 +416,8 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         reader.GetString(5),
         reader.GetFieldValue<DateTimeOffset>(6),
         reader.GetInt32(7),
-        reader.IsDBNull(8) ? null : reader.GetGuid(8));
+        reader.IsDBNull(8) ? null : reader.GetGuid(8),
+        reader.IsDBNull(9) ? null : reader.GetGuid(9));
 
     [LoggerMessage(LogLevel.Debug, "Expired {Count} reservations ({Trigger})")]
     private partial void LogExpired(int count, string trigger);

@@ -172,6 +172,48 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.OrderStock", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<Guid?>("BuyerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("buyer_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("OrderId")
+                        .HasName("pk_order_stock");
+
+                    b.ToTable("order_stock", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_order_stock_status", "status IN ('reserved', 'rejected', 'committed', 'released')");
+                        });
+                });
+
             modelBuilder.Entity("AspireShop.Inventory.API.Data.Schema.Reservation", b =>
                 {
                     b.Property<Guid>("Id")
@@ -200,6 +242,10 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("idempotency_key");
+
+                    b.Property<Guid?>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
 
                     b.Property<int>("Quantity")
                         .HasColumnType("integer")
@@ -236,6 +282,10 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         .HasDatabaseName("ix_reservations_active_expires_at")
                         .HasFilter("status = 'active'");
 
+                    b.HasIndex("OrderId")
+                        .HasDatabaseName("ix_reservations_order_id")
+                        .HasFilter("order_id IS NOT NULL");
+
                     b.HasIndex("FlashSaleId", "Status")
                         .HasDatabaseName("ix_reservations_flash_sale_id_status")
                         .HasFilter("flash_sale_id IS NOT NULL");
@@ -249,7 +299,7 @@ namespace AspireShop.Inventory.API.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_reservations_quantity_positive", "quantity > 0");
 
-                            t.HasCheckConstraint("ck_reservations_status", "status IN ('active', 'released', 'expired', 'confirmed')");
+                            t.HasCheckConstraint("ck_reservations_status", "status IN ('active', 'released', 'expired', 'confirmed', 'returned')");
                         });
                 });
 

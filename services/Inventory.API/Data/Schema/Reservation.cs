@@ -31,6 +31,12 @@ public sealed class Reservation
 
     /// <summary>Set when a flash sale's counter decided this hold; its units belong to the sale's allocation.</summary>
     public Guid? FlashSaleId { get; set; }
+
+    /// <summary>
+    /// The order that owns this hold (the semantic lock): set, it never expires and only the order's commands end it,
+    /// whatever the cart or the buyer ask for.
+    /// </summary>
+    public Guid? OrderId { get; set; }
 }
 
 public static class ReservationStatus
@@ -39,4 +45,7 @@ public static class ReservationStatus
     public const string Released = "released";
     public const string Expired = "expired";
     public const string Confirmed = "confirmed";
+
+    /// <summary>Sold to an order that was compensated afterwards: its units went back on hand.</summary>
+    public const string Returned = "returned";
 }

@@ -9,7 +9,7 @@ public sealed class StockMovement
 
     public Guid SellerId { get; set; }
 
-    /// <summary>set, adjust, reserve, resize, release, expire, confirm, flash_open, flash_close.</summary>
+    /// <summary>set, adjust, reserve, resize, release, expire, confirm, restock, flash_open, flash_close.</summary>
     public required string Kind { get; set; }
 
     /// <summary>Null for <c>set</c>, which replaces on-hand with an absolute value.</summary>
