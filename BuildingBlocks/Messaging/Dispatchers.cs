@@ -47,7 +47,8 @@ internal sealed class EventDispatcher<TEvent, THandler>(THandler handler) : IMes
         {
             @event = JsonSerializer.Deserialize<TEvent>(message.Value, Strict);
         }
-        catch (JsonException ex)
+        // NotSupportedException: a polymorphic contract without (or with an unknown) discriminator.
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {
             throw new PoisonMessageException($"{message.MessageId} is not a {typeof(TEvent).Name}: {ex.Message}", ex);
         }

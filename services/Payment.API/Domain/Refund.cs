@@ -1,0 +1,37 @@
+namespace AspireShop.Payment.API.Domain;
+
+/// <summary>
+/// One refund of a payment per reason (unique (payment, reason)): its amount is added to the payment's refunded amount
+/// in the transaction that creates it, so concurrent refunds can never return more than was captured.
+/// </summary>
+public sealed class Refund
+{
+    public Guid Id { get; set; }
+
+    public Guid PaymentId { get; set; }
+
+    public required string Reason { get; set; }
+
+    /// <summary>Major units; 0 when nothing was left to refund (no provider call is made).</summary>
+    public decimal Amount { get; set; }
+
+    public string Status { get; set; } = RefundStatus.Requested;
+
+    public string? ProviderRefundId { get; set; }
+
+    /// <summary>When the current provider call was claimed; a claim older than the lease is abandoned.</summary>
+    public DateTimeOffset? ClaimedAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public static string ProviderKey(Guid paymentId, string reason) => $"refund:{paymentId}:{reason}";
+}
+
+public static class RefundStatus
+{
+    public const string Requested = "REQUESTED";
+    public const string Succeeded = "SUCCEEDED";
+    public const string Unknown = "UNKNOWN";
+}

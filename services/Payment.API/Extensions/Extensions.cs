@@ -1,0 +1,95 @@
+using System.Net.Http.Headers;
+using AspireShop.Payment.API.Apis;
+using AspireShop.Payment.API.Data;
+using AspireShop.Payment.API.Events;
+using AspireShop.Payment.API.Services;
+using AspireShop.Payment.Contracts;
+using AspireShop.ServiceDefaults.Authentication;
+using AspireShop.ServiceDefaults.Http;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace AspireShop.Payment.API.Extensions;
+
+public static class Extensions
+{
+    public const string DatabaseName = "paymentdb";
+    public const string KafkaName = "kafka";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddPaymentDatabase();
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<PaymentOptions>().BindConfiguration(PaymentOptions.Section)
+            .Validate(o => o.ClaimLease > TimeSpan.Zero && o.ReplayWindow > TimeSpan.Zero, "Payment:ClaimLease and Payment:ReplayWindow must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<PaymentProviderOptions>().BindConfiguration(PaymentProviderOptions.Section);
+        builder.Services.AddSingleton<PaymentMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(PaymentMetrics.MeterName));
+
+        builder.AddDefaultAuthentication();
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(PaymentsApi.ReadersPolicy, policy => policy.RequireRole(AspireShopClaims.AdminRole, AspireShopClaims.ServiceRole));
+        builder.Services.AddBadRequestProblems();
+
+        builder.Services.AddScoped<PaymentStore>();
+        builder.Services.AddScoped<PaymentProcessor>();
+        builder.AddProviderClient();
+
+        builder.AddKafkaClients(KafkaName);
+        builder.AddEventHandler<PaymentCommand, PaymentCommandHandler>(PaymentCommandHandler.ConsumerGroup, PaymentCommand.Topic, consumer =>
+        {
+            // An unknown outcome is asked about again until the provider answers: minutes of spaced retries, not the
+            // default's second, before a dead letter (the saga re-sends the command after that anyway).
+            consumer.MaxAttempts = 10;
+            consumer.InitialBackoff = TimeSpan.FromSeconds(1);
+            consumer.MaxBackoff = TimeSpan.FromMinutes(1);
+        });
+    }
+
+    /// <summary>
+    /// EF Core for the model, the migrations and the guarded updates; what the migrate step needs too. No retrying
+    /// execution strategy: every step is an explicit short transaction, retried whole by the consumer host.
+    /// </summary>
+    public static void AddPaymentDatabase(this IHostApplicationBuilder builder) =>
+        builder.AddNpgsqlDbContext<PaymentContext>(DatabaseName, settings => settings.DisableRetry = true);
+
+    /// <summary>
+    /// The provider behind ServiceDefaults' downstream resilience: 10 s attempts, a breaker, and a bulkhead of 8 calls
+    /// in flight (the rest queue). POSTs are never retried by the pipeline: the payment's own logic must see an
+    /// unanswered charge as UNKNOWN and record it before it asks again (with the same key) on the consumer's schedule.
+    /// </summary>
+    private static void AddProviderClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<DownstreamOptions>(PaymentProviderOptions.Section, options =>
+        {
+            options.AttemptTimeout = TimeSpan.FromSeconds(10);
+            options.TotalTimeout = TimeSpan.FromSeconds(30);
+            options.MaxRetryAttempts = 2;
+            options.RetryDelay = TimeSpan.FromMilliseconds(200);
+            options.MaxConcurrency = 8;
+            options.QueueLength = 64;
+            // The breaker samples at least two attempts' worth of time (Polly refuses a shorter window).
+            options.BreakerSamplingDuration = TimeSpan.FromSeconds(30);
+        });
+
+        builder.Services.AddHttpClient<ProviderClient>((services, http) =>
+            {
+                var provider = services.GetRequiredService<IOptions<PaymentProviderOptions>>().Value;
+                // A base path (http://host/prefix) keeps its prefix only with a trailing slash.
+                http.BaseAddress = new Uri(provider.Url.ToString().TrimEnd('/') + "/");
+                if (provider.ApiKey.Length > 0)
+                {
+                    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", provider.ApiKey);
+                }
+            })
+            .AddDownstreamResilience(PaymentProviderOptions.Section, (options, _) =>
+            {
+                var retryable = options.Retry.ShouldHandle;
+                options.Retry.ShouldHandle = async args =>
+                    (args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage())?.Method != HttpMethod.Post && await retryable(args);
+            });
+    }
+}

@@ -1,0 +1,283 @@
+using System.Text.Json;
+using AspireShop.BuildingBlocks.Messaging;
+using AspireShop.Payment.API.Domain;
+using AspireShop.Payment.API.Extensions;
+using AspireShop.Payment.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace AspireShop.Payment.API.Services;
+
+/// <summary>
+/// The provider's answer is not known yet (it did not answer, or another worker is asking it right now). Thrown so
+/// the consumer host retries later with backoff; the retry asks again with the same idempotency key.
+/// </summary>
+public sealed class PaymentOutcomePendingException(string message) : Exception(message);
+
+/// <summary>
+/// Payment's side of the checkout saga. Each step is claim → provider call → record, in separate short transactions:
+/// a guarded claim decides who calls the provider, the call carries a deterministic idempotency key (so any repeat
+/// replays the first answer), and the outcome is recorded with the reply. An unanswered call leaves the payment
+/// UNKNOWN, never FAILED: only the provider knows whether it charged.
+/// </summary>
+public sealed partial class PaymentProcessor(
+    PaymentStore store,
+    ProviderClient provider,
+    PaymentMetrics metrics,
+    TimeProvider clock,
+    IOptions<PaymentOptions> options,
+    ILogger<PaymentProcessor> logger)
+{
+    public const int MaxReasonLength = 200;
+
+    public async Task ChargeAsync(ChargePayment command, Receipt receipt, CancellationToken cancellationToken)
+    {
+        if (Money.ToMinorUnits(command.Amount) is null || !Money.IsCurrency(command.Currency) || string.IsNullOrWhiteSpace(command.PaymentMethod))
+        {
+            throw new PoisonMessageException($"ChargePayment for order {command.OrderId} has no chargeable amount, currency or payment method.");
+        }
+
+        if (await store.WasHandledAsync(receipt, cancellationToken))
+        {
+            return;
+        }
+
+        var (payment, claimed) = await store.ClaimChargeAsync(command, cancellationToken);
+        if (claimed)
+        {
+            await ChargeClaimedAsync(payment, receipt, cancellationToken);
+        }
+        else if (PaymentStore.ChargeReply(payment) is { } recorded)
+        {
+            await store.AnswerAsync(receipt, recorded, cancellationToken);
+        }
+        else
+        {
+            throw new PaymentOutcomePendingException($"The charge of order {command.OrderId} is being asked about by another worker.");
+        }
+    }
+
+    public async Task RefundAsync(RefundPayment command, Receipt receipt, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(command.Reason) || command.Reason.Length > MaxReasonLength)
+        {
+            throw new PoisonMessageException($"RefundPayment for order {command.OrderId} has no usable reason.");
+        }
+
+        if (await store.WasHandledAsync(receipt, cancellationToken))
+        {
+            return;
+        }
+
+        var payment = await store.FenceAsync(command.OrderId, cancellationToken);
+        if (payment.Status is PaymentStatus.Processing or PaymentStatus.Unknown)
+        {
+            // Nothing can be refunded before the charge is settled: the same charge call, with the same key, settles it.
+            if (!await store.ClaimUnsettledChargeAsync(payment.Id, cancellationToken))
+            {
+                throw new PaymentOutcomePendingException($"The charge of order {command.OrderId} is being asked about by another worker.");
+            }
+
+            payment = await ChargeClaimedAsync(payment, receipt: null, cancellationToken);
+        }
+
+        if (payment.Status != PaymentStatus.Succeeded)
+        {
+            await store.AnswerAsync(receipt, new PaymentRefunded(payment.OrderId, payment.Id, 0m, payment.Currency ?? "", command.Reason), cancellationToken);
+            metrics.RefundSettled("nothing_captured");
+            LogNothingToRefund(command.OrderId, payment.Status, payment.FailureReason);
+            return;
+        }
+
+        var (refund, claimed) = await store.OpenRefundAsync(payment.Id, command.Reason, cancellationToken);
+        if (refund.Status == RefundStatus.Succeeded)
+        {
+            await store.AnswerAsync(receipt, PaymentStore.RefundReply(payment, refund), cancellationToken);
+            return;
+        }
+
+        if (!claimed)
+        {
+            throw new PaymentOutcomePendingException($"The refund {command.Reason} of order {command.OrderId} is being asked about by another worker.");
+        }
+
+        var intentId = payment.ProviderIntentId
+            ?? throw new InvalidOperationException($"Payment {payment.Id} succeeded without a provider intent id.");
+        var answer = await provider.CreateRefundAsync(
+            new CreateRefundRequest(intentId, Money.ToMinorUnits(refund.Amount), new Dictionary<string, string>
+            {
+                [PaymentIntent.OrderReferenceKey] = payment.OrderId.ToString(),
+                ["reason"] = refund.Reason,
+            }),
+            Refund.ProviderKey(payment.Id, refund.Reason),
+            cancellationToken);
+        if (answer.Outcome == ProviderOutcome.Ok)
+        {
+            if (await store.SettleRefundAsync(payment, refund, answer.Value!.Id, receipt, cancellationToken))
+            {
+                metrics.RefundSettled("refunded");
+                LogRefunded(command.OrderId, refund.Amount, refund.Reason);
+            }
+
+            return;
+        }
+
+        // Rejected too: the refund row holds its amount, so it is asked again (and dead-lettered if it never works).
+        await store.MarkRefundUnknownAsync(refund.Id, cancellationToken);
+        metrics.Unknown("refund");
+        throw new PaymentOutcomePendingException($"The provider did not refund order {command.OrderId} ({answer.Detail}); asking again later.");
+    }
+
+    /// <summary>
+    /// A provider event is only a prompt: the intent is fetched again and the provider's truth applied to a payment
+    /// still in flight. False when the provider could not be asked (the webhook should be delivered again).
+    /// </summary>
+    public async Task<bool> ApplyWebhookAsync(ProviderEvent providerEvent, CancellationToken cancellationToken)
+    {
+        var receipt = Receipt.Webhook(providerEvent.Id);
+        if (await store.WasHandledAsync(receipt, cancellationToken))
+        {
+            return true;
+        }
+
+        if (IntentIdOf(providerEvent.Data.Target) is not { } intentId)
+        {
+            await store.AnswerAsync(receipt, reply: null, cancellationToken);
+            return true;
+        }
+
+        var answer = await provider.GetPaymentIntentAsync(intentId, cancellationToken);
+        if (answer.Outcome == ProviderOutcome.Unknown)
+        {
+            return false;
+        }
+
+        var intent = answer.Value;
+        var payment = intent is null ? null
+            : intent.OrderReference is { } orderId ? await store.FindAsync(orderId, cancellationToken)
+            : await store.FindByIntentAsync(intent.Id, cancellationToken);
+        if (payment is null || intent is null || payment.Status is not (PaymentStatus.Processing or PaymentStatus.Unknown)
+            || Settlement(intent) is not { } settlement)
+        {
+            await store.AnswerAsync(receipt, reply: null, cancellationToken);
+            return true;
+        }
+
+        var (_, settled) = await store.SettleChargeAsync(payment.Id, settlement, receipt, cancellationToken);
+        if (settled)
+        {
+            metrics.ChargeSettled(settlement.FailureReason ?? "succeeded");
+            LogSettledByWebhook(payment.OrderId, settlement.Status, providerEvent.Id);
+        }
+
+        return true;
+    }
+
+    /// <summary>Calls the provider for a claimed charge and records what it said; throws while that is unknown.</summary>
+    private async Task<OrderPayment> ChargeClaimedAsync(OrderPayment payment, Receipt? receipt, CancellationToken cancellationToken)
+    {
+        var settlement = await AskProviderAsync(payment, cancellationToken);
+        if (settlement is null)
+        {
+            await store.MarkChargeUnknownAsync(payment.Id, cancellationToken);
+            metrics.Unknown("charge");
+            throw new PaymentOutcomePendingException($"The provider's answer to the charge of order {payment.OrderId} is unknown; asking again later.");
+        }
+
+        var (settledPayment, settled) = await store.SettleChargeAsync(payment.Id, settlement, receipt, cancellationToken);
+        if (settled)
+        {
+            metrics.ChargeSettled(settlement.FailureReason ?? "succeeded");
+            LogCharged(payment.OrderId, settlement.Status, settlement.FailureReason);
+        }
+
+        return settledPayment;
+    }
+
+    /// <summary>The charge's outcome, from repeating the keyed charge call (or a look-up where that cannot help); null when unknown.</summary>
+    private async Task<ChargeSettlement?> AskProviderAsync(OrderPayment payment, CancellationToken cancellationToken)
+    {
+        if (clock.GetUtcNow() - payment.CreatedAt > options.Value.ReplayWindow)
+        {
+            // The key may have expired, so a repeat could charge again: ask by reference, and charge only if nothing exists.
+            var found = await provider.FindPaymentIntentsAsync(payment.OrderId, cancellationToken);
+            if (found.Outcome != ProviderOutcome.Ok)
+            {
+                return null;
+            }
+
+            if (found.Value!.Data.Count > 0)
+            {
+                return Settlement(found.Value.Data);
+            }
+        }
+
+        var request = new CreatePaymentIntentRequest(
+            Money.ToMinorUnits(payment.Amount!.Value)!.Value,
+            Money.ToProvider(payment.Currency!),
+            payment.PaymentMethod!,
+            Confirm: true,
+            new Dictionary<string, string> { [PaymentIntent.OrderReferenceKey] = payment.OrderId.ToString() });
+        var answer = await provider.CreatePaymentIntentAsync(request, OrderPayment.ChargeKey(payment.OrderId), cancellationToken);
+        switch (answer.Outcome)
+        {
+            case ProviderOutcome.Ok:
+                return Settlement(answer.Value!);
+            case ProviderOutcome.CardError:
+                return ChargeSettlement.Failed(FailureReasons.FromCardError(answer.Error?.Code, answer.Error?.DeclineCode), answer.Error?.PaymentIntent?.Id);
+            case ProviderOutcome.Rejected when answer.IsInvalidRequest:
+                // Refused before it executed (an amount over the provider's limit): no retry can charge it, so the saga is told.
+                return ChargeSettlement.Failed(PaymentFailureReasons.ProcessingError, null);
+            case ProviderOutcome.Unknown when answer.Replayed:
+                // The key's first answer was itself an error, so repeating replays only that: the intents say what happened.
+                var intents = await provider.FindPaymentIntentsAsync(payment.OrderId, cancellationToken);
+                return intents.Outcome == ProviderOutcome.Ok ? Settlement(intents.Value!.Data) : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>An order's intents settle its charge if one succeeded, or else if one failed; null while none has.</summary>
+    private static ChargeSettlement? Settlement(IEnumerable<PaymentIntent> intents)
+    {
+        var settlements = intents.Select(Settlement).OfType<ChargeSettlement>().ToList();
+        return settlements.FirstOrDefault(s => s.Status == PaymentStatus.Succeeded) ?? settlements.FirstOrDefault();
+    }
+
+    /// <summary>What a payment intent says about its charge; null while it is still processing.</summary>
+    private static ChargeSettlement? Settlement(PaymentIntent intent) => intent.Status switch
+    {
+        PaymentIntent.Succeeded => ChargeSettlement.Succeeded(intent.Id, Money.FromMinorUnits(intent.AmountReceived > 0 ? intent.AmountReceived : intent.Amount)),
+        PaymentIntent.RequiresPaymentMethod => ChargeSettlement.Failed(
+            FailureReasons.FromCardError(intent.LastPaymentError?.Code, intent.LastPaymentError?.DeclineCode), intent.Id),
+        _ => null,
+    };
+
+    /// <summary>The intent an event is about: the intent itself, or a refund's <c>payment_intent</c>.</summary>
+    private static string? IntentIdOf(JsonElement data)
+    {
+        if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("object", out var kind))
+        {
+            return null;
+        }
+
+        var property = kind.GetString() switch
+        {
+            "payment_intent" => "id",
+            "refund" => "payment_intent",
+            _ => null,
+        };
+        return property is not null && data.TryGetProperty(property, out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Charge of order {OrderId} settled: {Status} {Reason}")]
+    private partial void LogCharged(Guid orderId, string status, string? reason);
+
+    [LoggerMessage(LogLevel.Information, "Charge of order {OrderId} settled by webhook {EventId}: {Status}")]
+    private partial void LogSettledByWebhook(Guid orderId, string status, string eventId);
+
+    [LoggerMessage(LogLevel.Information, "Refunded {Amount} of order {OrderId} ({Reason})")]
+    private partial void LogRefunded(Guid orderId, decimal amount, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Nothing to refund for order {OrderId}: payment {Status} {Reason}")]
+    private partial void LogNothingToRefund(Guid orderId, string status, string? reason);
+}

@@ -1,0 +1,256 @@
+using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Payment.API.Data;
+using AspireShop.Payment.API.Domain;
+using AspireShop.Payment.API.Extensions;
+using AspireShop.Payment.Contracts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AspireShop.Payment.API.Services;
+
+/// <summary>
+/// Who asked: a command (answered with the recorded outcome, once per message id) or a provider webhook (only a
+/// prompt: it replies only when it settles something). Either is deduplicated by its inbox row.
+/// </summary>
+public sealed record Receipt(string Consumer, string MessageId, bool AnswersCommand)
+{
+    public const string WebhookConsumer = "provider-webhooks";
+
+    public static Receipt Command(string consumer, string messageId) => new(consumer, messageId, AnswersCommand: true);
+
+    public static Receipt Webhook(string eventId) => new(WebhookConsumer, eventId, AnswersCommand: false);
+}
+
+/// <summary>What the provider says a charge came to: <see cref="PaymentStatus.Succeeded"/> or <see cref="PaymentStatus.Failed"/>.</summary>
+public sealed record ChargeSettlement(string Status, string? IntentId, decimal Captured, string? FailureReason)
+{
+    public static ChargeSettlement Succeeded(string intentId, decimal captured) => new(PaymentStatus.Succeeded, intentId, captured, null);
+
+    public static ChargeSettlement Failed(string reason, string? intentId) => new(PaymentStatus.Failed, intentId, 0m, reason);
+}
+
+/// <summary>
+/// Every state change of payments and refunds, each one short transaction of guarded updates (never one held open
+/// across a provider call): claim, settle or mark unknown, and the reply to the saga in the outbox with the inbox
+/// record of the message that asked.
+/// </summary>
+public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions<PaymentOptions> options)
+{
+    public Task<bool> WasHandledAsync(Receipt receipt, CancellationToken cancellationToken) =>
+        db.Set<InboxEntry>().AnyAsync(e => e.Consumer == receipt.Consumer && e.MessageId == receipt.MessageId, cancellationToken);
+
+    public Task<OrderPayment?> FindAsync(Guid orderId, CancellationToken cancellationToken) =>
+        db.Payments.AsNoTracking().Include(p => p.Refunds.OrderBy(r => r.CreatedAt)).SingleOrDefaultAsync(p => p.OrderId == orderId, cancellationToken);
+
+    public Task<OrderPayment?> FindByIntentAsync(string intentId, CancellationToken cancellationToken) =>
+        db.Payments.AsNoTracking().FirstOrDefaultAsync(p => p.ProviderIntentId == intentId, cancellationToken);
+
+    /// <summary>
+    /// Creates the order's payment if absent (filling in a payment fenced before its charge arrived) and claims its
+    /// charge: <c>Claimed</c> means this caller, and only it, calls the provider now.
+    /// </summary>
+    public async Task<(OrderPayment Payment, bool Claimed)> ClaimChargeAsync(ChargePayment command, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO payments (id, order_id, buyer_id, amount, currency, payment_method, status, created_at, updated_at)
+            VALUES ({Guid.CreateVersion7()}, {command.OrderId}, {command.BuyerId}, {command.Amount}, {command.Currency.ToUpperInvariant()},
+                    {command.PaymentMethod}, {PaymentStatus.Requested}, {now}, {now})
+            ON CONFLICT (order_id) DO UPDATE SET buyer_id = excluded.buyer_id, amount = excluded.amount, currency = excluded.currency,
+                payment_method = excluded.payment_method, updated_at = excluded.updated_at
+            WHERE payments.amount IS NULL
+            """, cancellationToken);
+        var claimed = await ClaimChargeAsync(p => p.OrderId == command.OrderId, fromRequested: true, now, cancellationToken);
+        var payment = await db.Payments.AsNoTracking().SingleAsync(p => p.OrderId == command.OrderId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (payment, claimed);
+    }
+
+    /// <summary>Claims a charge whose outcome is not known yet (UNKNOWN, or PROCESSING by a worker past its lease).</summary>
+    public Task<bool> ClaimUnsettledChargeAsync(Guid paymentId, CancellationToken cancellationToken) =>
+        ClaimChargeAsync(p => p.Id == paymentId, fromRequested: false, clock.GetUtcNow(), cancellationToken);
+
+    private async Task<bool> ClaimChargeAsync(
+        System.Linq.Expressions.Expression<Func<OrderPayment, bool>> which, bool fromRequested, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var abandoned = now - options.Value.ClaimLease;
+        return await db.Payments.Where(which)
+            .Where(p => (fromRequested && p.Status == PaymentStatus.Requested) || p.Status == PaymentStatus.Unknown
+                || (p.Status == PaymentStatus.Processing && p.ClaimedAt < abandoned))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.Status, PaymentStatus.Processing)
+                .SetProperty(p => p.ClaimedAt, now)
+                .SetProperty(p => p.UpdatedAt, now), cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// Applies the provider's answer to a charge still in flight (PROCESSING or UNKNOWN: a final payment never moves
+    /// back). The reply leaves with the change when this call settled it, or when a command asked.
+    /// </summary>
+    public async Task<(OrderPayment Payment, bool Settled)> SettleChargeAsync(
+        Guid paymentId, ChargeSettlement settlement, Receipt? receipt, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var settled = await db.Payments
+            .Where(p => p.Id == paymentId && (p.Status == PaymentStatus.Processing || p.Status == PaymentStatus.Unknown))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.Status, settlement.Status)
+                .SetProperty(p => p.FailureReason, settlement.FailureReason)
+                .SetProperty(p => p.CapturedAmount, settlement.Captured)
+                .SetProperty(p => p.ProviderIntentId, p => settlement.IntentId ?? p.ProviderIntentId)
+                .SetProperty(p => p.ClaimedAt, (DateTimeOffset?)null)
+                .SetProperty(p => p.UpdatedAt, now), cancellationToken) == 1;
+        var payment = await db.Payments.AsNoTracking().SingleAsync(p => p.Id == paymentId, cancellationToken);
+        await ReplyAsync(ChargeReply(payment), settled, receipt, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (payment, settled);
+    }
+
+    /// <summary>The call's outcome is unknown: the claim is released so a later attempt asks again with the same key.</summary>
+    public async Task MarkChargeUnknownAsync(Guid paymentId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await db.Payments.Where(p => p.Id == paymentId && p.Status == PaymentStatus.Processing)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.Status, PaymentStatus.Unknown)
+                .SetProperty(p => p.ClaimedAt, (DateTimeOffset?)null)
+                .SetProperty(p => p.UpdatedAt, now), cancellationToken);
+    }
+
+    /// <summary>
+    /// A refund before any charge: an absent or REQUESTED payment becomes FAILED (<c>cancelled</c>), so a charge
+    /// arriving later captures nothing. Returns the payment as it is afterwards, fenced or not.
+    /// </summary>
+    public async Task<OrderPayment> FenceAsync(Guid orderId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO payments (id, order_id, status, failure_reason, created_at, updated_at)
+            VALUES ({Guid.CreateVersion7()}, {orderId}, {PaymentStatus.Failed}, {PaymentFailureReasons.Cancelled}, {now}, {now})
+            ON CONFLICT (order_id) DO NOTHING
+            """, cancellationToken);
+        await db.Payments.Where(p => p.OrderId == orderId && p.Status == PaymentStatus.Requested)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.Status, PaymentStatus.Failed)
+                .SetProperty(p => p.FailureReason, PaymentFailureReasons.Cancelled)
+                .SetProperty(p => p.UpdatedAt, now), cancellationToken);
+        var payment = await db.Payments.AsNoTracking().SingleAsync(p => p.OrderId == orderId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return payment;
+    }
+
+    /// <summary>
+    /// The refund of <paramref name="reason"/>, created once with whatever capture is left, its amount added to the
+    /// payment's refunded amount by a guarded update in the same transaction (under the payment's row lock, so refunds
+    /// for other reasons queue behind it). <c>Claimed</c> means this caller, and only it, calls the provider now.
+    /// </summary>
+    public async Task<(Refund Refund, bool Claimed)> OpenRefundAsync(Guid paymentId, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT id FROM payments WHERE id = {paymentId} FOR UPDATE", cancellationToken);
+        var existing = await db.Refunds.AsNoTracking().SingleOrDefaultAsync(r => r.PaymentId == paymentId && r.Reason == reason, cancellationToken);
+        if (existing is not null)
+        {
+            var abandoned = now - options.Value.ClaimLease;
+            var claimed = await db.Refunds
+                .Where(r => r.Id == existing.Id && r.Status != RefundStatus.Succeeded && (r.ClaimedAt == null || r.ClaimedAt < abandoned))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ClaimedAt, now).SetProperty(r => r.UpdatedAt, now), cancellationToken) == 1;
+            await transaction.CommitAsync(cancellationToken);
+            return (existing, claimed);
+        }
+
+        var payment = await db.Payments.AsNoTracking().SingleAsync(p => p.Id == paymentId && p.Status == PaymentStatus.Succeeded, cancellationToken);
+        var amount = payment.CapturedAmount - payment.RefundedAmount;
+        var refund = new Refund
+        {
+            Id = Guid.CreateVersion7(),
+            PaymentId = paymentId,
+            Reason = reason,
+            Amount = amount,
+            // Nothing left to return (another reason's refund took it): settled without a provider call.
+            Status = amount > 0 ? RefundStatus.Requested : RefundStatus.Succeeded,
+            ClaimedAt = amount > 0 ? now : null,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Refunds.Add(refund);
+        await db.SaveChangesAsync(cancellationToken);
+        var added = await db.Payments.Where(p => p.Id == paymentId && p.RefundedAmount + amount <= p.CapturedAmount)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.RefundedAmount, p => p.RefundedAmount + amount)
+                .SetProperty(p => p.UpdatedAt, now), cancellationToken);
+        if (added != 1)
+        {
+            throw new InvalidOperationException($"Refund {reason} of payment {paymentId} would exceed its capture.");
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return (refund, amount > 0);
+    }
+
+    /// <summary>The provider refunded: the refund is settled and the saga told, with the inbox record of the command.</summary>
+    public async Task<bool> SettleRefundAsync(OrderPayment payment, Refund refund, string? providerRefundId, Receipt receipt, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var settled = await db.Refunds.Where(r => r.Id == refund.Id && r.Status != RefundStatus.Succeeded)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RefundStatus.Succeeded)
+                .SetProperty(r => r.ProviderRefundId, providerRefundId)
+                .SetProperty(r => r.ClaimedAt, (DateTimeOffset?)null)
+                .SetProperty(r => r.UpdatedAt, now), cancellationToken) == 1;
+        await ReplyAsync(RefundReply(payment, refund), settled, receipt, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return settled;
+    }
+
+    public async Task MarkRefundUnknownAsync(Guid refundId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await db.Refunds.Where(r => r.Id == refundId && r.Status != RefundStatus.Succeeded)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RefundStatus.Unknown)
+                .SetProperty(r => r.ClaimedAt, (DateTimeOffset?)null)
+                .SetProperty(r => r.UpdatedAt, now), cancellationToken);
+    }
+
+    /// <summary>Answers a command with an outcome already recorded, or just records a webhook that changed nothing.</summary>
+    public async Task AnswerAsync(Receipt receipt, PaymentEvent? reply, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await ReplyAsync(reply, settled: false, receipt, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The outcome a final payment answers its charge with; null while it has none.</summary>
+    public static PaymentEvent? ChargeReply(OrderPayment payment) => payment.Status switch
+    {
+        PaymentStatus.Succeeded => new PaymentSucceeded(payment.OrderId, payment.Id, payment.CapturedAmount, payment.Currency ?? ""),
+        PaymentStatus.Failed => new PaymentFailed(payment.OrderId, payment.Id, payment.FailureReason ?? PaymentFailureReasons.Declined),
+        _ => null,
+    };
+
+    public static PaymentRefunded RefundReply(OrderPayment payment, Refund refund) =>
+        new(payment.OrderId, payment.Id, refund.Amount, payment.Currency ?? "", refund.Reason);
+
+    private async Task ReplyAsync(PaymentEvent? reply, bool settled, Receipt? receipt, CancellationToken cancellationToken)
+    {
+        var recorded = receipt is not null && await db.TryRecordInboxAsync(receipt.Consumer, receipt.MessageId, cancellationToken);
+        if (reply is not null && (settled || (recorded && receipt!.AnswersCommand)))
+        {
+            // The base type, so the "outcome" discriminator is in the payload the saga reads.
+            db.AddOutboxEvent(OutboxEvent.Create<PaymentEvent>(PaymentEvent.AggregateType, reply.OrderId.ToString(), reply, reply.GetType().Name));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+}
