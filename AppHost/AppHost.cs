@@ -22,10 +22,15 @@ var catalogDb = platform.AddDatabase("catalogdb");
 var searchDb = platform.AddDatabase("searchdb");
 var identityDb = platform.AddDatabase("identitydb");
 var inventoryDb = platform.AddDatabase("inventorydb");
+var orderingDb = platform.AddDatabase("orderingdb");
+var paymentDb = platform.AddDatabase("paymentdb");
+var providerDb = platform.AddDatabase("providerdb");
 
 // Client secrets are generated once and kept in the AppHost's user secrets (dev) or asked for at deploy time (azd).
 var cartSecret = builder.AddParameter("cart-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 var dashboardSecret = builder.AddParameter("dashboard-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+var providerApiKey = builder.AddParameter("payment-provider-api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+var webhookSecret = builder.AddParameter("payment-webhook-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
 // The front door stays put across restarts (Gateway:Port, 0 for any free port): bookmarks, scripts and tokens, whose
 // issuer is this URL, keep working.
@@ -97,13 +102,41 @@ var cart = builder.AddProject<Projects.Cart_API>("cart", launchProfileName: null
 
 catalog.WithReference(inventory);
 
+// A stand-in for the external payment provider (Stripe-like), with its own database, in every mode.
+var paymentProvider = builder.AddProject<Projects.PaymentProvider>("payment-provider", launchProfileName: null)
+    .WithServiceHttpEndpoint()
+    .WithReference(providerDb).WaitFor(providerDb)
+    .WithHttpHealthCheck("/health")
+    .WithEnvironment("PaymentProvider__ApiKey", providerApiKey)
+    .WithEnvironment("PaymentProvider__WebhookSecret", webhookSecret);
+
+var payment = builder.AddService<Projects.Payment_API>("payment", paymentDb)
+    .WithPlatform(platform)
+    .WithReference(identity)
+    .WithReference(paymentProvider).WaitFor(paymentProvider)
+    .WithEnvironment("PaymentProvider__ApiKey", providerApiKey)
+    .WithEnvironment("PaymentProvider__WebhookSecret", webhookSecret)
+    .WithDeadLetterReplay(admin);
+
+// The stand-in lives inside the platform, so its webhooks go straight to Payment rather than through the front door.
+paymentProvider.WithEnvironment("PaymentProvider__WebhookUrl", ReferenceExpression.Create($"{payment.GetEndpoint("http")}/api/payments/webhooks"));
+
+var ordering = builder.AddService<Projects.Ordering_API>("ordering", orderingDb)
+    .WithPlatform(platform)
+    .WithReference(identity)
+    .WithReference(cart)
+    .WithReference(catalog)
+    .WithDeadLetterReplay(admin);
+
 // The front door opens once what is behind it is up: no 502s for the first shopper after a start.
 gateway
     .WithReference(identity).WaitFor(identity)
     .WithReference(catalog).WaitFor(catalog)
     .WithReference(search).WaitFor(search)
     .WithReference(inventory).WaitFor(inventory)
-    .WithReference(cart).WaitFor(cart);
+    .WithReference(cart).WaitFor(cart)
+    .WithReference(ordering).WaitFor(ordering)
+    .WithReference(payment).WaitFor(payment);
 
 // Printed next to the dashboard's login link when the gateway is ready, which it is only after every service it routes to.
 builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, (_, _) =>

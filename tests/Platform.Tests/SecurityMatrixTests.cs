@@ -36,6 +36,7 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
         var product = await StorefrontProduct.CreateAsync(platform);
         var tokens = await TokensAsync();
         var reservation = await BuyerReservationAsync(tokens[Caller.Buyer], product);
+        var order = await BuyerOrderAsync(tokens[Caller.Buyer]);
         var a = PlatformIdentity.DemoSellerAId;
 
         var (x, y) = (Guid.NewGuid(), Guid.NewGuid());
@@ -86,12 +87,27 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
                 Expect(anonymous: 401, buyer: 204, otherBuyer: 204, sellerA: 403, sellerB: 403, admin: 400)).For("DELETE /api/inventory/reservations"),
             Closed("resize a hold", HttpMethod.Put, $"/api/inventory/reservations/{x}", Caller.Buyer, Caller.OtherBuyer, Caller.Admin).For("PUT /api/inventory/reservations/{id}"),
             Closed("release a hold", HttpMethod.Delete, $"/api/inventory/reservations/{x}", Caller.Buyer, Caller.OtherBuyer, Caller.Admin).For("DELETE /api/inventory/reservations/{id}"),
-            Closed("confirm a hold", HttpMethod.Post, $"/api/inventory/reservations/{x}/confirm", Caller.Buyer, Caller.OtherBuyer, Caller.Admin)
-                .For("POST /api/inventory/reservations/{id}/confirm"),
+            // Turning a hold into a sale is the OrderSaga's job: a buyer confirming its own hold would take stock unpaid.
+            Closed("confirm a hold", HttpMethod.Post, $"/api/inventory/reservations/{reservation}/confirm").For("POST /api/inventory/reservations/{id}/confirm"),
             Closed("add to cart", HttpMethod.Post, "/api/cart/items", Caller.Buyer, Caller.OtherBuyer).For("POST /api/cart/items"),
             Closed("change a cart line", HttpMethod.Put, $"/api/cart/items/{x}/{y}", Caller.Buyer, Caller.OtherBuyer).For("PUT /api/cart/items/{skuId}/{sellerId}"),
             Closed("remove a cart line", HttpMethod.Delete, $"/api/cart/items/{x}/{y}", Caller.Buyer, Caller.OtherBuyer).For("DELETE /api/cart/items/{skuId}/{sellerId}"),
             Closed("re-hold a cart line", HttpMethod.Post, $"/api/cart/items/{x}/{y}/hold", Caller.Buyer, Caller.OtherBuyer).For("POST /api/cart/items/{skuId}/{sellerId}/hold"),
+            // Orders: a buyer's own (admins read any), 404 for anyone else's; placing needs an Idempotency-Key (400 without).
+            new Row("place an order", HttpMethod.Post, () => "/api/orders", () => new JsonObject(),
+                Expect(anonymous: 401, buyer: 400, otherBuyer: 400, sellerA: 403, sellerB: 403, admin: 403)).For("POST /api/orders"),
+            new Row("my orders", HttpMethod.Get, () => "/api/orders", null,
+                Expect(anonymous: 401, buyer: 200, otherBuyer: 200, sellerA: 403, sellerB: 403, admin: 200)).For("GET /api/orders"),
+            new Row("buyer's order", HttpMethod.Get, () => $"/api/orders/{order}", null,
+                Expect(anonymous: 401, buyer: 200, otherBuyer: 404, sellerA: 403, sellerB: 403, admin: 200)).For("GET /api/orders/{id}"),
+            new Row("buyer's order events", HttpMethod.Get, () => $"/api/orders/{order}/events", null,
+                Expect(anonymous: 401, buyer: 200, otherBuyer: 404, sellerA: 403, sellerB: 403, admin: 200)).For("GET /api/orders/{id}/events"),
+            new Row("cancel someone's order", HttpMethod.Post, () => $"/api/orders/{order}/cancel", null,
+                Expect(anonymous: 401, buyer: 409, otherBuyer: 404, sellerA: 403, sellerB: 403, admin: 403)).For("POST /api/orders/{id}/cancel"),
+            // The provider's webhooks carry no token but a signature: an unsigned one is refused, whoever sends it.
+            new Row("unsigned payment webhook", HttpMethod.Post, () => "/api/payments/webhooks", () => new JsonObject(), Everyone(400)).For("POST /api/payments/webhooks"),
+            new Row("an order's payment", HttpMethod.Get, () => $"/api/payments/orders/{order}", null, AdminOnly(200)).For("GET /api/payments/orders/{orderId}"),
+
             // Replays run from the dashboard against each service; the gateway does not publish them.
             new Row("replay dead letters", HttpMethod.Post, () => "/admin/dead-letters/replay", null, Everyone(404)).For("POST /admin/dead-letters/replay"),
 
@@ -331,6 +347,18 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
         Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
         var cart = (await buyer.GetFromJsonAsync<JsonObject>("/api/cart"))!;
         return cart["lines"]![0]!["reservationId"]!.GetValue<Guid>();
+    }
+
+    /// <summary>An order of the buyer, placed, paid and then cancelled (FAILED): at rest, so its event stream ends at once.</summary>
+    private async Task<Guid> BuyerOrderAsync(string buyerToken)
+    {
+        using var buyer = platform.CreateHttpClient("gateway", buyerToken);
+        var id = await Checkout.PlaceAcceptedAsync(buyer);
+        await Checkout.WaitForStatusAsync(buyer, id, "CONFIRMED");
+        using var cancel = await buyer.PostAsync($"/api/orders/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        await Checkout.WaitForStatusAsync(buyer, id, "FAILED");
+        return id;
     }
 
     private static Row Public(string name, HttpMethod method, string path) => new(name, method, () => path, null, Everyone(200));

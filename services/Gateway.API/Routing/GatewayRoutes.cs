@@ -21,6 +21,8 @@ public static class GatewayRoutes
         ["search"] = "search",
         ["inventory"] = "inventory",
         ["cart"] = "cart",
+        ["ordering"] = "ordering",
+        ["payment"] = "payment",
         ["identity"] = "identity",
     };
 
@@ -46,6 +48,16 @@ public static class GatewayRoutes
 
         Route("cart-read", "cart", "/api/cart/{**rest}", GatewayPolicies.Buyer, Reads),
         Route("cart-write", "cart", "/api/cart/{**rest}", GatewayPolicies.Buyer, rateLimit: GatewayRateLimits.Writes),
+
+        // Ordering answers only the buyer who owns an order (or an admin), and 404 to anyone else.
+        Route("orders-read", "ordering", "/api/orders/{**rest}", GatewayPolicies.BuyerOrAdmin, Reads),
+        // Placing and cancelling take the default bucket, not the write one: a checkout retried with its Idempotency-Key
+        // must reach Ordering to get its first answer back, and a cart is needed to order at all.
+        Route("orders-write", "ordering", "/api/orders/{**rest}", GatewayPolicies.Buyer),
+
+        // The provider's webhooks carry no token: Payment verifies their signature and only re-reads the provider's truth.
+        Route("payments-webhooks", "payment", "/api/payments/webhooks", GatewayPolicies.Anonymous, ["POST"]),
+        Route("payments-admin", "payment", "/api/payments/{**rest}", GatewayPolicies.Admin),
 
         // Identity guards its own admin endpoints; the token endpoint is throttled per IP against password guessing.
         Route("identity", "identity", "/auth/{**rest}", GatewayPolicies.Anonymous, rateLimit: GatewayRateLimits.Auth),
