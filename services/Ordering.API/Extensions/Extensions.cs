@@ -33,7 +33,8 @@ public static class Extensions
         builder.Services.AddHttpClient<CartClient>((services, http) =>
                 http.BaseAddress = services.GetRequiredService<IOptions<OrderingOptions>>().Value.CartBaseAddress)
             .AddDownstreamResilience(OrderingOptions.CartSection);
-        builder.Services.AddHttpClient<CatalogClient>((services, http) =>
+        builder.Services.AddSingleton<CatalogClient>();
+        builder.Services.AddHttpClient(CatalogClient.HttpClientName, (services, http) =>
                 http.BaseAddress = services.GetRequiredService<IOptions<OrderingOptions>>().Value.CatalogBaseAddress)
             .AddDownstreamResilience(OrderingOptions.CatalogSection);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -53,15 +54,33 @@ public sealed class CartClient(HttpClient http)
 
 public sealed record CatalogOffer(Guid SkuId, Guid SellerId, Guid ProductId, string ProductTitle, string SkuCode, decimal Price, string Currency);
 
-/// <summary>Prices a line from Catalog's public offer look-up: the only price an order ever carries.</summary>
-public sealed class CatalogClient(HttpClient http)
+/// <summary>
+/// Prices a line from Catalog's public offer look-up: the only price an order ever carries. Checkouts of the same offer
+/// at the same moment (a sell-out is a crowd on one offer) share the look-up in flight instead of each sending one;
+/// nothing is kept once it returns, so no order is priced from an answer older than its own request.
+/// </summary>
+public sealed class CatalogClient(IHttpClientFactory httpClients)
 {
+    public const string HttpClientName = "catalog";
+
+    private readonly ConcurrentDictionary<(Guid SkuId, Guid SellerId), Lazy<Task<CatalogOffer?>>> _inFlight = new();
+
     /// <summary>The offer, or null when Catalog no longer has it.</summary>
-    public async Task<CatalogOffer?> GetOfferAsync(Guid skuId, Guid sellerId, CancellationToken cancellationToken)
+    public Task<CatalogOffer?> GetOfferAsync(Guid skuId, Guid sellerId, CancellationToken cancellationToken)
+    {
+        var key = (skuId, sellerId);
+        var lookup = _inFlight.GetOrAdd(key, static (k, self) => new Lazy<Task<CatalogOffer?>>(() => self.FetchAsync(k.SkuId, k.SellerId)), this);
+        var task = lookup.Value;
+        _ = task.ContinueWith(_ => _inFlight.TryRemove(KeyValuePair.Create(key, lookup)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task.WaitAsync(cancellationToken);
+    }
+
+    // Not one buyer's cancellation: the look-up serves everyone waiting for it; the resilience pipeline bounds it.
+    private async Task<CatalogOffer?> FetchAsync(Guid skuId, Guid sellerId)
     {
         try
         {
-            using var response = await http.GetAsync($"api/catalog/skus/{skuId}/offers/{sellerId}", cancellationToken);
+            using var response = await httpClients.CreateClient(HttpClientName).GetAsync($"api/catalog/skus/{skuId}/offers/{sellerId}");
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 return null;
@@ -72,10 +91,10 @@ public sealed class CatalogClient(HttpClient http)
                 throw new DependencyUnavailableException("Catalog", $"HTTP {(int)response.StatusCode}");
             }
 
-            return await response.Content.ReadFromJsonAsync<CatalogOffer>(cancellationToken)
+            return await response.Content.ReadFromJsonAsync<CatalogOffer>()
                 ?? throw new DependencyUnavailableException("Catalog", "empty offer");
         }
-        catch (Exception ex) when (DependencyUnavailableException.IsUnavailable(ex, cancellationToken))
+        catch (Exception ex) when (DependencyUnavailableException.IsUnavailable(ex, CancellationToken.None))
         {
             throw new DependencyUnavailableException("Catalog", ex.Message, ex);
         }
