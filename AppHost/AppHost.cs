@@ -24,7 +24,6 @@ var identityDb = platform.AddDatabase("identitydb");
 var inventoryDb = platform.AddDatabase("inventorydb");
 var orderingDb = platform.AddDatabase("orderingdb");
 var paymentDb = platform.AddDatabase("paymentdb");
-var providerDb = platform.AddDatabase("providerdb");
 
 // Client secrets are generated once and kept in the AppHost's user secrets (dev) or asked for at deploy time (azd).
 var cartSecret = builder.AddParameter("cart-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
@@ -102,24 +101,32 @@ var cart = builder.AddProject<Projects.Cart_API>("cart", launchProfileName: null
 
 catalog.WithReference(inventory);
 
-// A stand-in for the external payment provider (Stripe-like), with its own database, in every mode.
-var paymentProvider = builder.AddProject<Projects.PaymentProvider>("payment-provider", launchProfileName: null)
-    .WithServiceHttpEndpoint()
-    .WithReference(providerDb).WaitFor(providerDb)
-    .WithHttpHealthCheck("/health")
-    .WithEnvironment("PaymentProvider__ApiKey", providerApiKey)
-    .WithEnvironment("PaymentProvider__WebhookSecret", webhookSecret);
-
 var payment = builder.AddService<Projects.Payment_API>("payment", paymentDb)
     .WithPlatform(platform)
     .WithReference(identity)
-    .WithReference(paymentProvider).WaitFor(paymentProvider)
     .WithEnvironment("PaymentProvider__ApiKey", providerApiKey)
     .WithEnvironment("PaymentProvider__WebhookSecret", webhookSecret)
     .WithDeadLetterReplay(admin);
 
-// The stand-in lives inside the platform, so its webhooks go straight to Payment rather than through the front door.
-paymentProvider.WithEnvironment("PaymentProvider__WebhookUrl", ReferenceExpression.Create($"{payment.GetEndpoint("http")}/api/payments/webhooks"));
+if (builder.ExecutionContext.IsRunMode)
+{
+    // Run locally (either infrastructure mode), the provider is a Stripe-like stand-in with its own database; it lives
+    // inside the platform, so its webhooks go straight to Payment rather than through the front door.
+    var providerDb = platform.AddDatabase("providerdb");
+    var paymentProvider = builder.AddProject<Projects.PaymentProvider>("payment-provider", launchProfileName: null)
+        .WithServiceHttpEndpoint()
+        .WithReference(providerDb).WaitFor(providerDb)
+        .WithHttpHealthCheck("/health")
+        .WithEnvironment("PaymentProvider__ApiKey", providerApiKey)
+        .WithEnvironment("PaymentProvider__WebhookSecret", webhookSecret)
+        .WithEnvironment("PaymentProvider__WebhookUrl", ReferenceExpression.Create($"{payment.GetEndpoint("http")}/api/payments/webhooks"));
+    payment.WithReference(paymentProvider).WaitFor(paymentProvider);
+}
+else
+{
+    // Deployed, Payment talks to the real provider: its URL (and the key and webhook secret above) are asked at deploy time.
+    payment.WithEnvironment("PaymentProvider__Url", builder.AddParameter("payment-provider-url"));
+}
 
 var ordering = builder.AddService<Projects.Ordering_API>("ordering", orderingDb)
     .WithPlatform(platform)

@@ -130,17 +130,19 @@ public sealed class DebeziumConnectorTests
     }
 
     [Fact]
-    public void AppSettingsDeclareTheCatalogTablesAndTheInventoryOutboxAsSources()
+    public void AppSettingsDeclareTheCatalogTablesAndTheServicesOutboxesAsSources()
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(RepositoryPaths.Root, "AppHost", "appsettings.json"))
             .Build();
 
         var sources = CdcSettings.Read(configuration).ToDictionary(s => s.Database);
-        Assert.Equal(["catalogdb", "inventorydb"], sources.Keys.Order());
+        Assert.Equal(["catalogdb", "inventorydb", "orderingdb", "paymentdb"], sources.Keys.Order());
         Assert.Equal(["public.offers", "public.products", "public.skus"], sources["catalogdb"].Tables.Order());
-        // Inventory publishes only through its outbox (availability events); its tables stay private.
+        // Inventory, Ordering and Payment publish only through their outboxes; their tables stay private.
         Assert.Empty(sources["inventorydb"].Tables);
+        Assert.Empty(sources["orderingdb"].Tables);
+        Assert.Empty(sources["paymentdb"].Tables);
         Assert.All(sources.Values, s => Assert.Equal(CdcSourceSettings.DefaultOutboxTable, s.OutboxTable));
     }
 

@@ -92,7 +92,8 @@ public sealed class InfrastructureFixture : IAsyncLifetime
             var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
             AppDomain.CurrentDomain.ProcessExit += (_, _) => RepositoryPaths.DeleteQuietly(directory);
 
-            var pgPort = TestPorts.Free();
+            // Below the ephemeral range: a port picked there can be taken (a client socket, a DCP proxy) before the server binds it.
+            var pgPort = TestPorts.FreeFixed();
             var postgres = NativeServer.Start("postgres", Path.Combine(RepositoryPaths.NativeScripts, "postgres.sh"), pgPort, new Dictionary<string, string>
             {
                 ["PG_BIN"] = toolchain.PostgresBinDirectory,
@@ -100,7 +101,7 @@ public sealed class InfrastructureFixture : IAsyncLifetime
                 ["PGPORT"] = pgPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["POSTGRES_PASSWORD"] = password,
             });
-            var redisPort = TestPorts.Free();
+            var redisPort = TestPorts.FreeFixed();
             var redis = NativeServer.Start("redis", Path.Combine(RepositoryPaths.NativeScripts, "redis.sh"), redisPort, new Dictionary<string, string>
             {
                 ["REDIS_SERVER"] = toolchain.RedisServer,

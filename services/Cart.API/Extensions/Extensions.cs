@@ -26,7 +26,7 @@ public static class Extensions
             .Validate(o => o.HoldReconciler.Interval > TimeSpan.Zero && o.HoldReconciler.BatchSize > 0, "Cart:HoldReconciler needs a positive Interval and BatchSize.")
             .ValidateOnStart();
         builder.Services.AddBadRequestProblems();
-        builder.Services.AddExceptionHandler<DependencyUnavailableProblemHandler>();
+        builder.Services.AddDependencyUnavailableProblems();
 
         builder.Services.AddSingleton<CartStore>();
         builder.Services.AddSingleton<HoldIntents>();

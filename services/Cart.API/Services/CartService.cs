@@ -1,5 +1,6 @@
 using AspireShop.Cart.API.Domain;
 using AspireShop.Cart.API.Extensions;
+using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.Options;
 
 namespace AspireShop.Cart.API.Services;

@@ -1,8 +1,6 @@
 using System.Net;
-using System.Text.Json;
 using AspireShop.Cart.API.Domain;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
+using AspireShop.ServiceDefaults.Http;
 
 namespace AspireShop.Cart.API.Services;
 
@@ -28,17 +26,9 @@ public sealed class CatalogClient(HttpClient http)
             return await response.Content.ReadFromJsonAsync<Offer>(cancellationToken)
                 ?? throw new DependencyUnavailableException("Catalog", "empty offer");
         }
-        catch (Exception ex) when (Downstream.IsUnavailable(ex, cancellationToken))
+        catch (Exception ex) when (DependencyUnavailableException.IsUnavailable(ex, cancellationToken))
         {
             throw new DependencyUnavailableException("Catalog", ex.Message, ex);
         }
     }
-}
-
-internal static class Downstream
-{
-    /// <summary>Failures that mean "the other service did not answer", as opposed to the buyer hanging up.</summary>
-    public static bool IsUnavailable(Exception ex, CancellationToken cancellationToken) =>
-        ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or JsonException
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 }

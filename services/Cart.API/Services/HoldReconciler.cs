@@ -1,4 +1,5 @@
 using AspireShop.Cart.API.Extensions;
+using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -84,7 +84,7 @@ public sealed class InventoryClient(HttpClient http)
                 throw new DependencyUnavailableException(Dependency, $"release by key answered HTTP {(int)response.StatusCode}");
             }
         }
-        catch (Exception ex) when (Downstream.IsUnavailable(ex, cancellationToken))
+        catch (Exception ex) when (DependencyUnavailableException.IsUnavailable(ex, cancellationToken))
         {
             throw new DependencyUnavailableException(Dependency, ex.Message, ex);
         }
@@ -103,7 +103,7 @@ public sealed class InventoryClient(HttpClient http)
                 throw new DependencyUnavailableException(Dependency, $"release answered HTTP {(int)response.StatusCode}");
             }
         }
-        catch (Exception ex) when (Downstream.IsUnavailable(ex, cancellationToken))
+        catch (Exception ex) when (DependencyUnavailableException.IsUnavailable(ex, cancellationToken))
         {
             throw new DependencyUnavailableException(Dependency, ex.Message, ex);
         }
@@ -155,7 +155,7 @@ public sealed class InventoryClient(HttpClient http)
                     throw new DependencyUnavailableException(Dependency, $"HTTP {(int)response.StatusCode}");
             }
         }
-        catch (Exception ex) when (Downstream.IsUnavailable(ex, cancellationToken))
+        catch (Exception ex) when (DependencyUnavailableException.IsUnavailable(ex, cancellationToken))
         {
             throw new DependencyUnavailableException(Dependency, ex.Message, ex);
         }
@@ -182,7 +182,7 @@ public sealed class InventoryClient(HttpClient http)
             return await response.Content.ReadFromJsonAsync<ReservationState>(cancellationToken)
                 ?? throw new DependencyUnavailableException(Dependency, "empty reservation");
         }
-        catch (Exception ex) when (Downstream.IsUnavailable(ex, cancellationToken))
+        catch (Exception ex) when (DependencyUnavailableException.IsUnavailable(ex, cancellationToken))
         {
             throw new DependencyUnavailableException(Dependency, ex.Message, ex);
         }

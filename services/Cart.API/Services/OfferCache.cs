@@ -1,4 +1,5 @@
 using AspireShop.Cart.API.Domain;
+using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.Caching.Hybrid;
 using StackExchange.Redis;
 

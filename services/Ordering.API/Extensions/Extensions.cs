@@ -21,7 +21,7 @@ public static class Extensions
         builder.AddOrderingDatabase();
         builder.AddDefaultAuthentication();
         builder.Services.AddBadRequestProblems();
-        builder.Services.AddExceptionHandler<DependencyUnavailableProblemHandler>();
+        builder.Services.AddDependencyUnavailableProblems();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<OrderingOptions>().BindConfiguration(OrderingOptions.Section);

@@ -1,23 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
+using System.Net;
+using AspireShop.ServiceDefaults.Http;
 
 namespace AspireShop.Ordering.API.Services;
-
-/// <summary>A service checkout needs did not answer usefully: the order was not taken, the buyer may retry (503).</summary>
-public sealed class DependencyUnavailableException(string dependency, string reason, Exception? inner = null)
-    : Exception($"{dependency} is unavailable: {reason}", inner)
-{
-    public string Dependency { get; } = dependency;
-
-    /// <summary>Failures that mean "the other service did not answer", as opposed to the buyer hanging up.</summary>
-    public static bool IsUnavailable(Exception ex, CancellationToken cancellationToken) =>
-        ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or JsonException
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
-}
 
 public sealed record CartLine(Guid SkuId, Guid SellerId, int Quantity, Guid? ReservationId);
 
