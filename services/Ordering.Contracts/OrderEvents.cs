@@ -23,4 +23,5 @@ public sealed record OrderConfirmed(
 /// <summary>Ended without a sale (or was cancelled after one, then refunded and restocked).</summary>
 public sealed record OrderFailed(Guid OrderId, Guid BuyerId, string Reason, DateTimeOffset FailedAt) : OrderEvent(OrderId, BuyerId);
 
-public sealed record OrderLine(Guid SkuId, Guid SellerId, Guid ProductId, string ProductTitle, int Quantity, decimal UnitPrice);
+/// <summary>One sold line; <see cref="ReservationId"/> is the cart hold the order took over, if the line had one.</summary>
+public sealed record OrderLine(Guid SkuId, Guid SellerId, Guid ProductId, string ProductTitle, int Quantity, decimal UnitPrice, Guid? ReservationId = null);

@@ -59,6 +59,31 @@ public sealed class CartOrderTests(CartFixture fixture) : IClassFixture<CartFixt
     }
 
     [Fact]
+    public async Task ALineOnAnotherHoldThanTheOrderedOneIsANewPurchaseAndStays()
+    {
+        await using var ordering = await OrderingCartAsync();
+        var jacket = await fixture.NewOfferAsync(stock: 10);
+        var scarf = await fixture.NewOfferAsync(stock: 10);
+        var buyer = TestUser.NewBuyer();
+        var client = ordering.Cart.As(buyer);
+        await client.AddOkAsync(jacket, 1);
+        var cart = await client.AddOkAsync(scarf, 1);
+        var jacketHold = cart.LineOf(jacket).ReservationId;
+
+        // The order took over the jacket's hold; the scarf's line holds something the order never had.
+        var order = Confirmed(buyer.Id, (jacket, 1), (scarf, 1)) with
+        {
+            Lines = [.. Confirmed(buyer.Id, (jacket, 1), (scarf, 1)).Lines.Select(l => l with { ReservationId = l.SkuId == jacket.SkuId ? jacketHold : Guid.NewGuid() })],
+        };
+        await ordering.PublishAsync(order);
+
+        var after = await Poll.UntilAsync(client.GetCartAsync, c => c.Lines.Count == 1, Deadline, c => $"the cart has {c.Lines.Count} lines");
+        AssertSame(cart.LineOf(scarf), after.LineOf(scarf));
+        Assert.Equal(("active", 1), await HoldAsync(cart.LineOf(scarf).ReservationId));
+        Assert.Empty(ordering.Releases);
+    }
+
+    [Fact]
     public async Task AFailedOrderLeavesTheCartAsItIs()
     {
         await using var ordering = await OrderingCartAsync();

@@ -48,6 +48,22 @@ public sealed class OrderSagaTests
     }
 
     [Fact]
+    public void ACaptureOfAnotherAmountIsRefundedAndTheOrderFails()
+    {
+        var order = NewOrder();
+        OrderSaga.Start(order, Now);
+        OrderSaga.Handle(order, new OrderStockReserved(order.Id), Now);
+
+        var messages = OrderSaga.Handle(order, new PaymentSucceeded(order.Id, Guid.NewGuid(), 5.98m, "USD"), Now);
+
+        Assert.IsType<ReleaseOrderStock>(Single<OrderStockCommand>(messages, OrderStockCommand.AggregateType));
+        Assert.IsType<RefundPayment>(Single<PaymentCommand>(messages, PaymentCommand.AggregateType));
+        OrderSaga.Handle(order, new OrderStockReleased(order.Id), Now);
+        OrderSaga.Handle(order, new PaymentRefunded(order.Id, Guid.NewGuid(), 5.98m, "USD", "payment_mismatch"), Now);
+        Assert.Equal((OrderStatus.Failed, "payment_mismatch"), (order.Status, order.FailureReason));
+    }
+
+    [Fact]
     public void OutOfStockFailsAtOnceWithNothingToUndo()
     {
         var order = NewOrder();

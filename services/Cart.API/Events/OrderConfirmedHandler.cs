@@ -22,7 +22,7 @@ public sealed partial class OrderConfirmedHandler(CartService cart, ILogger<Orde
         }
 
         var removed = await cart.ForgetOrderedAsync(
-            confirmed.BuyerId, confirmed.Lines.Select(l => (l.SkuId, l.SellerId)), confirmed.ConfirmedAt, cancellationToken);
+            confirmed.BuyerId, confirmed.Lines.Select(l => (l.SkuId, l.SellerId, l.ReservationId)), confirmed.ConfirmedAt, cancellationToken);
         LogForgotten(confirmed.OrderId, confirmed.BuyerId, removed, confirmed.Lines.Count);
     }
 

@@ -93,13 +93,13 @@ public sealed partial class CartService(
     /// Returns how many lines were removed; repeating it removes nothing more.
     /// </summary>
     public async Task<int> ForgetOrderedAsync(
-        Guid buyerId, IEnumerable<(Guid SkuId, Guid SellerId)> ordered, DateTimeOffset confirmedAt, CancellationToken cancellationToken)
+        Guid buyerId, IEnumerable<(Guid SkuId, Guid SellerId, Guid? ReservationId)> ordered, DateTimeOffset confirmedAt, CancellationToken cancellationToken)
     {
         var removed = 0;
-        foreach (var (skuId, sellerId) in ordered.Distinct())
+        foreach (var (skuId, sellerId, reservationId) in ordered.Distinct())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (await ForgetOrderedLineAsync(buyerId, skuId, sellerId, confirmedAt))
+            if (await ForgetOrderedLineAsync(buyerId, skuId, sellerId, reservationId, confirmedAt))
             {
                 removed++;
             }
@@ -108,13 +108,14 @@ public sealed partial class CartService(
         return removed;
     }
 
-    private async Task<bool> ForgetOrderedLineAsync(Guid buyerId, Guid skuId, Guid sellerId, DateTimeOffset confirmedAt)
+    private async Task<bool> ForgetOrderedLineAsync(Guid buyerId, Guid skuId, Guid sellerId, Guid? orderedHold, DateTimeOffset confirmedAt)
     {
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var current = await store.GetLineAsync(buyerId, skuId, sellerId);
-            // The ordered line: the offer's line added before the confirmation, whatever its quantity or hold became; a later one is a new purchase.
-            if (current is null || current.Line.AddedAt > confirmedAt)
+            // The ordered line: the offer's line added before the confirmation and still on the hold the order took over;
+            // a later line, or one that took a hold of its own after checkout, is a new purchase (and keeps its hold).
+            if (current is null || current.Line.AddedAt > confirmedAt || (orderedHold is { } hold && current.Line.ReservationId != hold))
             {
                 return false;
             }

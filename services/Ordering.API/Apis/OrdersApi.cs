@@ -136,7 +136,7 @@ public static class OrdersApi
     }
 
     public static async Task<Results<Accepted<OrderView>, ProblemHttpResult, NotFound>> CancelOrderAsync(
-        Guid id, ClaimsPrincipal user, OrderingContext db, TimeProvider clock, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal user, HttpContext http, OrderingContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         // A concurrent saga move wins the row; read again and decide again.
         for (var attempt = 1; ; attempt++)
@@ -167,6 +167,11 @@ public static class OrdersApi
             catch (DbUpdateConcurrencyException) when (attempt < 5)
             {
                 await transaction.RollbackAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                http.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The order is changing right now; cancel again in a moment.");
             }
         }
     }

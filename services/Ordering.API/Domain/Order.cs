@@ -13,6 +13,9 @@ public static class FailureReasons
 {
     public const string OutOfStock = "out_of_stock";
     public const string Cancelled = "cancelled";
+
+    /// <summary>The provider captured another amount or currency than the order's total (then refunded).</summary>
+    public const string PaymentMismatch = "payment_mismatch";
 }
 
 /// <summary>

@@ -100,6 +100,11 @@ public static class OrderSaga
     {
         switch (reply, order.Step)
         {
+            // Never sell for another amount than the order's: whatever was captured is refunded.
+            case (PaymentSucceeded succeeded, SagaStep.Charging) when succeeded.Amount != order.Total || succeeded.Currency != order.Currency:
+                Record(order, "payment_mismatch", $"{succeeded.Amount} {succeeded.Currency} captured", now);
+                return Compensate(order, FailureReasons.PaymentMismatch, now);
+
             case (PaymentSucceeded succeeded, SagaStep.Charging):
                 Record(order, "payment_succeeded", $"{succeeded.Amount} {succeeded.Currency}", now);
                 Enter(order, SagaStep.Committing, now);
@@ -166,7 +171,7 @@ public static class OrderSaga
             // Jitter spreads the re-sends of orders that stalled together (an emptied broker) instead of bunching them.
             order.DeadlineAt = now + TimeSpan.FromTicks((long)(Math.Min(backoff.Ticks, MaxBackoff.Ticks) * (0.8 + (Random.Shared.NextDouble() * 0.4))));
             order.UpdatedAt = now;
-            Record(order, "resent", $"{order.Step} (attempt {order.StepAttempts + 1})", now);
+            Record(order, "resent", $"{order.Step}, re-send {order.StepAttempts}", now);
         }
 
         return messages;
@@ -206,7 +211,7 @@ public static class OrderSaga
         order.Status = OrderStatus.Confirmed;
         Enter(order, SagaStep.Confirmed, now);
         Record(order, "confirmed", null, now);
-        var lines = order.Lines.Select(l => new Contracts.OrderLine(l.SkuId, l.SellerId, l.ProductId, l.ProductTitle, l.Quantity, l.UnitPrice)).ToList();
+        var lines = order.Lines.Select(l => new Contracts.OrderLine(l.SkuId, l.SellerId, l.ProductId, l.ProductTitle, l.Quantity, l.UnitPrice, l.ReservationId)).ToList();
         return [Send<OrderEvent>(new OrderConfirmed(order.Id, order.BuyerId, lines, order.Total, order.Currency, now), OrderEvent.AggregateType, order.Id)];
     }
 

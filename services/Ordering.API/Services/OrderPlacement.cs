@@ -22,10 +22,16 @@ public abstract record PlaceOutcome
 }
 
 /// <summary>
-/// Turns the buyer's cart into a PENDING order in one local transaction: claim the Idempotency-Key, read the cart,
-/// price every line from Catalog, write the order, its saga's first command (outbox) and the response to replay. The
-/// saga then runs in the background; the buyer has a 202 at once.
+/// Turns the buyer's cart into a PENDING order: read the cart, price every line from Catalog, then in one local
+/// transaction claim the Idempotency-Key, write the order, its saga's first command (outbox) and the response to
+/// replay. The saga then runs in the background; the buyer has a 202 at once.
 /// </summary>
+/// <remarks>
+/// Cart and Catalog are read before the transaction opens: a slow dependency in a rush must not hold a database
+/// connection per waiting buyer (the saga's replies need them). A request whose key was already answered is answered
+/// from the store first, without reading the cart again (after the order it is empty), and the claim in the writing
+/// transaction decides again, so a duplicate that read the cart concurrently still replays rather than ordering twice.
+/// </remarks>
 public sealed class OrderPlacement(OrderingContext db, IdempotencyStore keys, CartClient cart, CatalogClient catalog, TimeProvider clock)
 {
     public static readonly JsonSerializerOptions ResponseJson = new(JsonSerializerDefaults.Web);
@@ -34,35 +40,25 @@ public sealed class OrderPlacement(OrderingContext db, IdempotencyStore keys, Ca
         Guid buyerId, string bearerToken, string key, string requestHash, ShippingAddress address, string paymentMethod, CancellationToken cancellationToken)
     {
         var scope = $"order:{buyerId}";
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var claim = await keys.ClaimAsync(db, scope, key, requestHash, cancellationToken);
-        switch (claim.Outcome)
+        await using (await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            case IdempotencyOutcome.Replay:
-                return new PlaceOutcome.Respond(claim.Response!, Replayed: true);
-            case IdempotencyOutcome.Mismatch or IdempotencyOutcome.InFlight:
-                return new PlaceOutcome.Refused(claim.Outcome);
-        }
-
-        var cartLines = await cart.GetLinesAsync(bearerToken, cancellationToken);
-        if (cartLines.Count == 0)
-        {
-            return new PlaceOutcome.EmptyCart();
-        }
-
-        var offers = await Task.WhenAll(cartLines.Select(l => catalog.GetOfferAsync(l.SkuId, l.SellerId, cancellationToken)));
-        for (var i = 0; i < cartLines.Count; i++)
-        {
-            if (offers[i] is null)
+            if (Settled(await keys.ClaimAsync(db, scope, key, requestHash, cancellationToken)) is { } answered)
             {
-                return new PlaceOutcome.UnknownOffer(cartLines[i].SkuId, cartLines[i].SellerId);
+                return answered;
             }
         }
 
-        var currencies = offers.Select(o => o!.Currency).Distinct(StringComparer.Ordinal).ToList();
-        if (currencies.Count > 1)
+        var (lines, refusal) = await PriceCartAsync(bearerToken, cancellationToken);
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (Settled(await keys.ClaimAsync(db, scope, key, requestHash, cancellationToken)) is { } settled)
         {
-            return new PlaceOutcome.MixedCurrencies(currencies);
+            return settled;
+        }
+
+        if (refusal is not null)
+        {
+            return refusal;
         }
 
         var now = clock.GetUtcNow();
@@ -70,28 +66,24 @@ public sealed class OrderPlacement(OrderingContext db, IdempotencyStore keys, Ca
         {
             Id = Guid.CreateVersion7(),
             BuyerId = buyerId,
-            Currency = currencies[0],
+            Currency = lines[0].Offer.Currency,
             PaymentMethod = paymentMethod,
             ShippingAddress = address,
             CreatedAt = now,
-            Lines = [.. cartLines.Select((line, i) => new OrderLine
-            {
-                LineNumber = i + 1,
-                SkuId = line.SkuId,
-                SellerId = line.SellerId,
-                ProductId = offers[i]!.ProductId,
-                ProductTitle = offers[i]!.ProductTitle,
-                SkuCode = offers[i]!.SkuCode,
-                Quantity = line.Quantity,
-                UnitPrice = offers[i]!.Price,
-                ReservationId = line.ReservationId,
-            })],
         };
-        foreach (var line in order.Lines)
+        order.Lines = [.. lines.Select((line, i) => new OrderLine
         {
-            line.OrderId = order.Id;
-        }
-
+            OrderId = order.Id,
+            LineNumber = i + 1,
+            SkuId = line.Cart.SkuId,
+            SellerId = line.Cart.SellerId,
+            ProductId = line.Offer.ProductId,
+            ProductTitle = line.Offer.ProductTitle,
+            SkuCode = line.Offer.SkuCode,
+            Quantity = line.Cart.Quantity,
+            UnitPrice = line.Offer.Price,
+            ReservationId = line.Cart.ReservationId,
+        })];
         order.Total = order.Lines.Sum(l => l.UnitPrice * l.Quantity);
         foreach (var message in OrderSaga.Start(order, now))
         {
@@ -108,4 +100,38 @@ public sealed class OrderPlacement(OrderingContext db, IdempotencyStore keys, Ca
         await transaction.CommitAsync(cancellationToken);
         return new PlaceOutcome.Respond(response, Replayed: false);
     }
+
+    /// <summary>The cart's lines with Catalog's prices, or why they cannot become an order.</summary>
+    private async Task<(IReadOnlyList<(CartLine Cart, CatalogOffer Offer)> Lines, PlaceOutcome? Refusal)> PriceCartAsync(
+        string bearerToken, CancellationToken cancellationToken)
+    {
+        var cartLines = await cart.GetLinesAsync(bearerToken, cancellationToken);
+        if (cartLines.Count == 0)
+        {
+            return ([], new PlaceOutcome.EmptyCart());
+        }
+
+        var offers = await Task.WhenAll(cartLines.Select(l => catalog.GetOfferAsync(l.SkuId, l.SellerId, cancellationToken)));
+        var priced = new List<(CartLine Cart, CatalogOffer Offer)>();
+        for (var i = 0; i < cartLines.Count; i++)
+        {
+            if (offers[i] is not { } offer)
+            {
+                return ([], new PlaceOutcome.UnknownOffer(cartLines[i].SkuId, cartLines[i].SellerId));
+            }
+
+            priced.Add((cartLines[i], offer));
+        }
+
+        var currencies = priced.Select(p => p.Offer.Currency).Distinct(StringComparer.Ordinal).ToList();
+        return currencies.Count > 1 ? ([], new PlaceOutcome.MixedCurrencies(currencies)) : (priced, null);
+    }
+
+    /// <summary>What the key alone decides: a replay, or a refusal (used with another request, or in flight); null when claimed.</summary>
+    private static PlaceOutcome? Settled(IdempotencyClaim claim) => claim.Outcome switch
+    {
+        IdempotencyOutcome.Replay => new PlaceOutcome.Respond(claim.Response!, Replayed: true),
+        IdempotencyOutcome.Mismatch or IdempotencyOutcome.InFlight => new PlaceOutcome.Refused(claim.Outcome),
+        _ => null,
+    };
 }

@@ -43,7 +43,7 @@ public sealed record CatalogOffer(Guid SkuId, Guid SellerId, Guid ProductId, str
 /// <summary>
 /// Prices a line from Catalog's public offer look-up: the only price an order ever carries. Checkouts of the same offer
 /// at the same moment (a sell-out is a crowd on one offer) share the look-up in flight instead of each sending one;
-/// nothing is kept once it returns, so no order is priced from an answer older than its own request.
+/// nothing is kept once it returns, so an order is priced by a look-up no older than one round trip to Catalog.
 /// </summary>
 public sealed class CatalogClient(IHttpClientFactory httpClients)
 {
