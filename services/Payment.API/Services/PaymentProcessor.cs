@@ -221,7 +221,8 @@ public sealed partial class PaymentProcessor(
         switch (answer.Outcome)
         {
             case ProviderOutcome.Ok:
-                return Settlement(answer.Value!);
+                // A repeat with the key replays the first answer, not the intent's state now: one still processing is read again.
+                return Settlement(answer.Value!) ?? await SettlementByIdAsync(answer.Value!.Id, cancellationToken);
             case ProviderOutcome.CardError:
                 return ChargeSettlement.Failed(FailureReasons.FromCardError(answer.Error?.Code, answer.Error?.DeclineCode), answer.Error?.PaymentIntent?.Id);
             case ProviderOutcome.Rejected when answer.IsInvalidRequest:
@@ -234,6 +235,12 @@ public sealed partial class PaymentProcessor(
             default:
                 return null;
         }
+    }
+
+    private async Task<ChargeSettlement?> SettlementByIdAsync(string intentId, CancellationToken cancellationToken)
+    {
+        var current = await provider.GetPaymentIntentAsync(intentId, cancellationToken);
+        return current.Outcome == ProviderOutcome.Ok ? Settlement(current.Value!) : null;
     }
 
     /// <summary>An order's intents settle its charge if one succeeded, or else if one failed; null while none has.</summary>
