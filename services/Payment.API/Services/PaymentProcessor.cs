@@ -145,6 +145,13 @@ public sealed partial class PaymentProcessor(
             return true;
         }
 
+        // A payment already settled here cannot move (transitions are monotonic): no need to ask the provider again.
+        if (await store.FindByIntentAsync(intentId, cancellationToken) is { Status: PaymentStatus.Succeeded or PaymentStatus.Failed })
+        {
+            await store.AnswerAsync(receipt, reply: null, cancellationToken);
+            return true;
+        }
+
         var answer = await provider.GetPaymentIntentAsync(intentId, cancellationToken);
         if (answer.Outcome == ProviderOutcome.Unknown)
         {
