@@ -14,6 +14,7 @@ public static class ScenarioCatalog
         new GatewayOverheadScenario(),
         new JourneyScenario(newBuyerEachJourney: true),
         new JourneyScenario(newBuyerEachJourney: false),
+        new CheckoutScenario(),
         new FootprintScenario(),
     ];
 
