@@ -154,15 +154,17 @@ public sealed class OrderSagaTests
         OrderSaga.Start(order, Now);
         Assert.Equal(Now + OrderSaga.Timeout(SagaStep.Reserving), order.DeadlineAt);
 
-        var later = Now.AddSeconds(11);
+        var timeout = OrderSaga.Timeout(SagaStep.Reserving);
+        var later = order.DeadlineAt!.Value.AddSeconds(1);
         Assert.IsType<ReserveOrderStock>(Single<OrderStockCommand>(OrderSaga.Resend(order, later), OrderStockCommand.AggregateType));
         var first = order.DeadlineAt!.Value - later;
         OrderSaga.Resend(order, later);
         var second = order.DeadlineAt!.Value - later;
 
+        // Doubling per attempt, jittered ±20 %.
         Assert.Equal(2, order.StepAttempts);
-        Assert.InRange(first, TimeSpan.FromSeconds(16), TimeSpan.FromSeconds(24));
-        Assert.InRange(second, TimeSpan.FromSeconds(32), TimeSpan.FromSeconds(48));
+        Assert.InRange(first, timeout * 2 * 0.8, timeout * 2 * 1.2);
+        Assert.InRange(second, timeout * 4 * 0.8, timeout * 4 * 1.2);
 
         OrderSaga.Handle(order, new OrderStockReserved(order.Id), later);
         Assert.IsType<ChargePayment>(Single<PaymentCommand>(OrderSaga.Resend(order, later), PaymentCommand.AggregateType));

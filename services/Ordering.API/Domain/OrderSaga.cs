@@ -45,15 +45,18 @@ public enum SagaStep
 /// </remarks>
 public static class OrderSaga
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
 
     /// <summary>How long each step may take before its command is sent again (doubling per attempt, capped).</summary>
+    /// <remarks>
+    /// Long against a hop's normal second: a re-send only helps when a message was lost, and under a backlog (measured:
+    /// 10 s deadlines re-sent every order of a saturated run) it doubles the work of the very queue that is late.
+    /// </remarks>
     public static TimeSpan Timeout(SagaStep step) => step switch
     {
-        // The provider may be slow and Payment retries an unknown outcome itself before the saga asks again.
-        SagaStep.Charging => TimeSpan.FromSeconds(30),
-        SagaStep.Compensating => TimeSpan.FromSeconds(15),
-        _ => TimeSpan.FromSeconds(10),
+        // The provider may be slow, and Payment retries an unknown outcome itself before the saga asks again.
+        SagaStep.Charging => TimeSpan.FromSeconds(60),
+        _ => TimeSpan.FromSeconds(30),
     };
 
     public static bool IsAtRest(SagaStep step) => step is SagaStep.Confirmed or SagaStep.Failed;
