@@ -45,4 +45,7 @@ public static class AspireShopPolicies
 
     public const string Admin = "admin";
     public const string Service = "service";
+
+    /// <summary>Role admin or service: support reads and the platform's own calls, never a buyer or seller.</summary>
+    public const string AdminOrService = "admin-or-service";
 }

@@ -52,6 +52,7 @@ public static class AuthenticationExtensions
             .AddPolicy(AspireShopPolicies.Seller, policy => policy.RequireRole(AspireShopClaims.SellerRole).RequireClaim(AspireShopClaims.SellerId))
             .AddPolicy(AspireShopPolicies.Admin, policy => policy.RequireRole(AspireShopClaims.AdminRole))
             .AddPolicy(AspireShopPolicies.Service, policy => policy.RequireRole(AspireShopClaims.ServiceRole))
+            .AddPolicy(AspireShopPolicies.AdminOrService, policy => policy.RequireRole(AspireShopClaims.AdminRole, AspireShopClaims.ServiceRole))
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return builder;
     }

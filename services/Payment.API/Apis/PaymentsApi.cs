@@ -1,4 +1,5 @@
 using AspireShop.Payment.API.Services;
+using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AspireShop.Payment.API.Apis;
@@ -6,13 +7,10 @@ namespace AspireShop.Payment.API.Apis;
 /// <summary>An order's payment and refunds, for admins and AspireShop's services (support, the saga's diagnostics).</summary>
 public static class PaymentsApi
 {
-    /// <summary>Role admin or service: buyers see their orders through Ordering, never the payment record itself.</summary>
-    public const string ReadersPolicy = "payment-readers";
-
     public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/payments").WithTags("Payment");
-        api.MapGet("/orders/{orderId:guid}", GetByOrderAsync).WithName("GetOrderPayment").RequireAuthorization(ReadersPolicy);
+        api.MapGet("/orders/{orderId:guid}", GetByOrderAsync).WithName("GetOrderPayment").RequireAuthorization(AspireShopPolicies.AdminOrService);
         return app;
     }
 

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using AspireShop.Payment.API.Apis;
 using AspireShop.Payment.API.Data;
 using AspireShop.Payment.API.Events;
 using AspireShop.Payment.API.Services;
@@ -30,8 +29,6 @@ public static class Extensions
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(PaymentMetrics.MeterName));
 
         builder.AddDefaultAuthentication();
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(PaymentsApi.ReadersPolicy, policy => policy.RequireRole(AspireShopClaims.AdminRole, AspireShopClaims.ServiceRole));
         builder.Services.AddBadRequestProblems();
 
         builder.Services.AddScoped<PaymentStore>();
