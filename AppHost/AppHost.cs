@@ -106,7 +106,9 @@ var payment = builder.AddService<Projects.Payment_API>("payment", paymentDb)
     .WithReference(identity)
     .WithEnvironment("PaymentProvider__ApiKey", providerApiKey)
     .WithEnvironment("PaymentProvider__WebhookSecret", webhookSecret)
-    .WithDeadLetterReplay(admin);
+    .WithDeadLetterReplay(admin)
+    .WithAdminCommand(admin, "/api/payments/needs-attention/retry", "Retry parked payments", "retry-parked-payments",
+        "Charges and refunds the PaymentReconciler gave up on (needs attention) are asked about again");
 
 if (builder.ExecutionContext.IsRunMode)
 {

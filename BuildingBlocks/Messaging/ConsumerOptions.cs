@@ -1,3 +1,5 @@
+using AspireShop.BuildingBlocks.Workers;
+
 namespace AspireShop.BuildingBlocks.Messaging;
 
 /// <summary>
@@ -34,9 +36,5 @@ public sealed class ConsumerOptions
     public string EffectiveDeadLetterTopic => DeadLetterTopic ?? $"dlq.{GroupId}";
 
     /// <summary>Exponential backoff with full jitter: retries of many consumers spread out instead of arriving together.</summary>
-    public TimeSpan BackoffBefore(int nextAttempt)
-    {
-        var ceiling = Math.Min(MaxBackoff.TotalMilliseconds, InitialBackoff.TotalMilliseconds * Math.Pow(2, nextAttempt - 2));
-        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
-    }
+    public TimeSpan BackoffBefore(int nextAttempt) => Backoff.FullJitter(InitialBackoff, MaxBackoff, nextAttempt);
 }

@@ -70,6 +70,9 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
             // The service's minutes of backoff, shrunk so a retried unknown outcome settles within a test.
             [$"{Consumer}:InitialBackoff"] = "00:00:00.100",
             [$"{Consumer}:MaxBackoff"] = "00:00:00.500",
+            // The PaymentReconciler runs when a test says (ReconcileAsync), and a first retry is due at once.
+            ["Payment:ReconcileInterval"] = "1.00:00:00",
+            ["Payment:ReconcileInitialBackoff"] = "00:00:00",
             ["PaymentProvider:Url"] = "http://localhost/",
             ["PaymentProvider:ApiKey"] = provider.ApiKey,
             ["PaymentProvider:WebhookSecret"] = ProviderHost.WebhookSecret,
@@ -160,6 +163,9 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
             _ => $"{command} still pending",
             TimeSpan.FromMilliseconds(50));
     }
+
+    /// <summary>One round of the PaymentReconciler, as its timer would run it; how many items it leased.</summary>
+    public Task<int> ReconcileAsync() => Services.GetRequiredService<PaymentReconciler>().ReconcileDueAsync(CancellationToken.None);
 
     public async Task<OrderPayment?> PaymentAsync(Guid orderId)
     {

@@ -1,13 +1,13 @@
 using AspireShop.Payment.API.Domain;
-using AspireShop.Payment.API.Services;
 using AspireShop.Payment.Contracts;
 using AspireShop.TestKit;
 
 namespace AspireShop.Payment.Tests;
 
 /// <summary>
-/// The provider failing mid-charge: the payment is UNKNOWN (never FAILED) until a retry with the same idempotency key
-/// gets the provider's first answer, so nothing is charged twice. Each test switches faults on a provider of its own.
+/// The provider failing mid-charge: the payment is UNKNOWN (never FAILED) until the PaymentReconciler's ask with the same
+/// idempotency key gets the provider's first answer, so nothing is charged twice. Each test switches faults on a
+/// provider of its own.
 /// </summary>
 public sealed class PaymentFaultTests : IAsyncLifetime
 {
@@ -22,7 +22,7 @@ public sealed class PaymentFaultTests : IAsyncLifetime
     [InlineData("reset_after_commit")]
     [InlineData("error_before_commit")]
     [InlineData("rate_limit")]
-    public async Task AnUnansweredChargeIsUnknownThenSettledByTheRetryWithOneCapture(string mode)
+    public async Task AnUnansweredChargeIsUnknownThenSettledByTheReconcilerWithOneCapture(string mode)
     {
         await using var provider = await ProviderHost.StartAsync(_infrastructure);
         await using var app = await PaymentApp.StartAsync(_infrastructure, provider);
@@ -31,14 +31,16 @@ public sealed class PaymentFaultTests : IAsyncLifetime
         var charge = Orders.Charge();
         var messageId = Guid.NewGuid().ToString();
 
-        await Assert.ThrowsAsync<PaymentOutcomePendingException>(() => app.HandleAsync(charge, messageId));
+        await app.HandleAsync(charge, messageId);
 
         var unknown = (await app.PaymentAsync(charge.OrderId))!;
         Assert.Equal((PaymentStatus.Unknown, null), (unknown.Status, unknown.FailureReason));
         Assert.Empty(await app.RepliesAsync(charge.OrderId));
+        // A 429's Retry-After (1 s) holds the next ask back; the others are due at once.
+        Assert.Equal(mode == "rate_limit", unknown.NextAttemptAt > DateTimeOffset.UtcNow.AddMilliseconds(500));
 
-        // The consumer host's retry: the same message, the same key.
-        await app.HandleAsync(charge, messageId);
+        // The PaymentReconciler asks again: the same key.
+        await Poll.UntilAsync(app.ReconcileAsync, leased => leased == 1, TimeSpan.FromSeconds(30), leased => $"reconciler leased {leased}");
 
         var payment = (await app.PaymentAsync(charge.OrderId))!;
         Assert.Equal((PaymentStatus.Succeeded, charge.Amount), (payment.Status, payment.CapturedAmount));
@@ -52,10 +54,11 @@ public sealed class PaymentFaultTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheConsumerRetriesAnUnknownChargeUntilTheProviderAnswers()
+    public async Task TheReconcilerSettlesAnUnknownChargeOnItsOwnAndTellsTheSagaOnce()
     {
         await using var provider = await ProviderHost.StartAsync(_infrastructure);
-        await using var app = await PaymentApp.StartAsync(_infrastructure, provider);
+        await using var app = await PaymentApp.StartAsync(
+            _infrastructure, provider, new Dictionary<string, string?> { ["Payment:ReconcileInterval"] = "00:00:00.100" });
         using var api = provider.Api();
         await api.SetFaultsAsync(new { mode = "error_after_commit", count = 1 });
         var charge = Orders.Charge();
@@ -76,7 +79,7 @@ public sealed class PaymentFaultTests : IAsyncLifetime
         using var api = provider.Api();
         await api.SetFaultsAsync(new { mode = "reset_after_commit", count = 1 });
         var charge = Orders.Charge(amount: 5m);
-        await Assert.ThrowsAsync<PaymentOutcomePendingException>(() => app.HandleAsync(charge));
+        await app.HandleAsync(charge);
 
         await app.HandleAsync(new RefundPayment(charge.OrderId, "order_cancelled"));
 
@@ -101,9 +104,9 @@ public sealed class PaymentFaultTests : IAsyncLifetime
         var refund = new RefundPayment(charge.OrderId, "order_cancelled");
         var messageId = Guid.NewGuid().ToString();
 
-        await Assert.ThrowsAsync<PaymentOutcomePendingException>(() => app.HandleAsync(refund, messageId));
-        Assert.Equal(RefundStatus.Unknown, Assert.Single((await app.PaymentAsync(charge.OrderId))!.Refunds).Status);
         await app.HandleAsync(refund, messageId);
+        Assert.Equal(RefundStatus.Unknown, Assert.Single((await app.PaymentAsync(charge.OrderId))!.Refunds).Status);
+        Assert.Equal(1, await app.ReconcileAsync());
 
         var payment = (await app.PaymentAsync(charge.OrderId))!;
         Assert.Equal((RefundStatus.Succeeded, 7.25m), (Assert.Single(payment.Refunds).Status, payment.RefundedAmount));
@@ -121,7 +124,7 @@ public sealed class PaymentFaultTests : IAsyncLifetime
         using var api = provider.Api();
         await api.SetFaultsAsync(new { mode = "reset_after_commit", count = 1 });
         var charge = Orders.Charge();
-        await Assert.ThrowsAsync<PaymentOutcomePendingException>(() => app.HandleAsync(charge));
+        await app.HandleAsync(charge);
 
         // A day later the key may be forgotten: a repeat could charge again, so the order's intents are asked for.
         clock.Offset = TimeSpan.FromHours(25);

@@ -40,7 +40,8 @@ public static class Extensions
     public static void AddCatalogDatabase(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(DatabaseName, configureDataSourceBuilder: DataSourceDefaults.Configure);
-        builder.AddNpgsqlDbContext<CatalogContext>(DatabaseName);
+        builder.AddNpgsqlDbContext<CatalogContext>(
+            DatabaseName, settings => settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString), DbContextDefaults.Configure);
     }
 
     public static void AddCatalogSeeder(this IServiceCollection services)

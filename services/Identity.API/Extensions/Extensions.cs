@@ -1,3 +1,4 @@
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Identity.API.Apis;
 using AspireShop.Identity.API.Data;
 using AspireShop.Identity.API.Domain;
@@ -37,7 +38,8 @@ public static class Extensions
 
     /// <summary>EF Core for users, keys and OpenIddict's stores; what the migrate step needs too.</summary>
     public static void AddIdentityDatabase(this IHostApplicationBuilder builder) =>
-        builder.AddNpgsqlDbContext<IdentityContext>(DatabaseName);
+        builder.AddNpgsqlDbContext<IdentityContext>(
+            DatabaseName, settings => settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString), DbContextDefaults.Configure);
 
     /// <summary>Users, keys, OpenIddict's stores and the seeder, without the token server's endpoints.</summary>
     public static void AddIdentityStores(this IServiceCollection services)

@@ -61,6 +61,7 @@ public static class Extensions
     public static void AddInventoryDatabase(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(DatabaseName, configureDataSourceBuilder: DataSourceDefaults.Configure);
-        builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
+        builder.AddNpgsqlDbContext<InventoryContext>(
+            DatabaseName, settings => settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString), DbContextDefaults.Configure);
     }
 }

@@ -1,3 +1,4 @@
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.BuildingBlocks.Idempotency;
 using AspireShop.Inventory.Contracts;
 using AspireShop.Ordering.API.Data;
@@ -48,5 +49,12 @@ public static class Extensions
     /// whole by its caller (the consumer host, the timer, the buyer's Idempotency-Key).
     /// </summary>
     public static void AddOrderingDatabase(this IHostApplicationBuilder builder) =>
-        builder.AddNpgsqlDbContext<OrderingContext>(DatabaseName, settings => settings.DisableRetry = true);
+        builder.AddNpgsqlDbContext<OrderingContext>(
+            DatabaseName,
+            settings =>
+            {
+                settings.DisableRetry = true;
+                settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString);
+            },
+            DbContextDefaults.Configure);
 }

@@ -30,12 +30,18 @@ internal sealed class PaymentConfiguration : IEntityTypeConfiguration<OrderPayme
         payment.Property(p => p.CapturedAmount).HasColumnName("captured_amount").HasPrecision(19, 2).HasDefaultValue(0m);
         payment.Property(p => p.RefundedAmount).HasColumnName("refunded_amount").HasPrecision(19, 2).HasDefaultValue(0m);
         payment.Property(p => p.ClaimedAt).HasColumnName("claimed_at");
+        payment.Property(p => p.ReconcileAttempts).HasColumnName("reconcile_attempts").HasDefaultValue(0);
+        payment.Property(p => p.NextAttemptAt).HasColumnName("next_attempt_at");
+        payment.Property(p => p.NeedsAttentionAt).HasColumnName("needs_attention_at");
         payment.Property(p => p.Version).IsRowVersion();
         payment.Property(p => p.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
         payment.Property(p => p.UpdatedAt).HasColumnName("updated_at").HasDefaultValueSql("now()");
 
         // One payment per order: the insert-if-absent of every redelivered or re-sent ChargePayment meets this.
         payment.HasIndex(p => p.OrderId).IsUnique().HasDatabaseName("ux_payments_order_id");
+        // The PaymentReconciler's queue: only payments whose outcome is open, in the order they fall due.
+        payment.HasIndex(p => p.NextAttemptAt).HasDatabaseName("ix_payments_reconcile_due")
+            .HasFilter("status IN ('PROCESSING', 'UNKNOWN') AND needs_attention_at IS NULL");
         payment.HasIndex(p => p.ProviderIntentId).HasDatabaseName("ix_payments_provider_intent_id").HasFilter("provider_intent_id IS NOT NULL");
 
         payment.HasMany(p => p.Refunds).WithOne().HasForeignKey(r => r.PaymentId)
@@ -60,10 +66,15 @@ internal sealed class RefundConfiguration : IEntityTypeConfiguration<Refund>
         refund.Property(r => r.Status).HasColumnName("status").HasMaxLength(16);
         refund.Property(r => r.ProviderRefundId).HasColumnName("provider_refund_id").HasMaxLength(255);
         refund.Property(r => r.ClaimedAt).HasColumnName("claimed_at");
+        refund.Property(r => r.ReconcileAttempts).HasColumnName("reconcile_attempts").HasDefaultValue(0);
+        refund.Property(r => r.NextAttemptAt).HasColumnName("next_attempt_at");
+        refund.Property(r => r.NeedsAttentionAt).HasColumnName("needs_attention_at");
         refund.Property(r => r.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
         refund.Property(r => r.UpdatedAt).HasColumnName("updated_at").HasDefaultValueSql("now()");
 
         // Exactly one refund per (payment, reason) can exist, so only one ever reaches the provider.
+        refund.HasIndex(r => r.NextAttemptAt).HasDatabaseName("ix_refunds_reconcile_due")
+            .HasFilter("status IN ('REQUESTED', 'UNKNOWN') AND needs_attention_at IS NULL");
         refund.HasIndex(r => new { r.PaymentId, r.Reason }).IsUnique().HasDatabaseName("ux_refunds_payment_id_reason");
     }
 }

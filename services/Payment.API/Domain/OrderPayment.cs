@@ -41,6 +41,15 @@ public sealed class OrderPayment
     /// <summary>Postgres' xmin: changes with every write, so a stale read cannot overwrite a newer row.</summary>
     public uint Version { get; set; }
 
+    /// <summary>How many times the PaymentReconciler has asked the provider about this payment.</summary>
+    public int ReconcileAttempts { get; set; }
+
+    /// <summary>When the PaymentReconciler asks next: set while the outcome is unknown or a claim could be abandoned.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>Parked after the reconciler's last attempt: nobody asks again until an operator retries it (never dropped).</summary>
+    public DateTimeOffset? NeedsAttentionAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -22,6 +22,15 @@ public sealed class Refund
     /// <summary>When the current provider call was claimed; a claim older than the lease is abandoned.</summary>
     public DateTimeOffset? ClaimedAt { get; set; }
 
+    /// <summary>How many times the PaymentReconciler has asked the provider about this refund.</summary>
+    public int ReconcileAttempts { get; set; }
+
+    /// <summary>When the PaymentReconciler asks next: set while the outcome is unknown or a claim could be abandoned.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>Parked after the reconciler's last attempt: nobody asks again until an operator retries it (never dropped).</summary>
+    public DateTimeOffset? NeedsAttentionAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

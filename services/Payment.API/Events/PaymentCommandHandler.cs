@@ -7,7 +7,8 @@ namespace AspireShop.Payment.API.Events;
 /// <summary>
 /// The OrderSaga's commands (topic <see cref="PaymentCommand.Topic"/>, keyed by order id). Redelivered, re-sent or out
 /// of order, each is idempotent: a repeat under a new message id answers with the recorded outcome, a redelivery of
-/// the same message changes and publishes nothing. An unknown provider outcome throws, so the host retries with backoff.
+/// the same message changes and publishes nothing. An unknown provider outcome is handed to the PaymentReconciler, so
+/// one silent provider call never holds up the partition's other orders.
 /// </summary>
 public sealed class PaymentCommandHandler(PaymentProcessor payments) : IEventHandler<PaymentCommand>
 {

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Payment.API.Data;
 using AspireShop.Payment.API.Events;
 using AspireShop.Payment.API.Services;
@@ -23,6 +24,8 @@ public static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<PaymentOptions>().BindConfiguration(PaymentOptions.Section)
             .Validate(o => o.ClaimLease > TimeSpan.Zero && o.ReplayWindow > TimeSpan.Zero, "Payment:ClaimLease and Payment:ReplayWindow must be positive.")
+            .Validate(o => o.ReconcileInterval > TimeSpan.Zero && o.ReconcileBatchSize > 0 && o.ReconcileMaxAttempts > 0,
+                "Payment:ReconcileInterval, ReconcileBatchSize and ReconcileMaxAttempts must be positive.")
             .ValidateOnStart();
         builder.Services.AddOptions<PaymentProviderOptions>().BindConfiguration(PaymentProviderOptions.Section);
         builder.Services.AddSingleton<PaymentMetrics>();
@@ -33,13 +36,15 @@ public static class Extensions
 
         builder.Services.AddScoped<PaymentStore>();
         builder.Services.AddScoped<PaymentProcessor>();
+        builder.Services.AddSingleton<PaymentReconciler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<PaymentReconciler>());
         builder.AddProviderClient();
 
         builder.AddKafkaClients(KafkaName);
         builder.AddEventHandler<PaymentCommand, PaymentCommandHandler>(PaymentCommandHandler.ConsumerGroup, PaymentCommand.Topic, consumer =>
         {
-            // An unknown outcome is asked about again until the provider answers: minutes of spaced retries, not the
-            // default's second, before a dead letter (the saga re-sends the command after that anyway).
+            // An unknown outcome goes to the PaymentReconciler; a command retries only while another worker holds the
+            // call or a refund waits for its charge: seconds, spaced, before a dead letter (the saga re-sends anyway).
             consumer.MaxAttempts = 10;
             // A charge waits ~50 ms or more on the provider: with the default 4 at once, Payment capped checkout at ~30
             // orders/s (measured); one per partition, the provider bulkhead (8) still bounds the calls.
@@ -54,7 +59,14 @@ public static class Extensions
     /// execution strategy: every step is an explicit short transaction, retried whole by the consumer host.
     /// </summary>
     public static void AddPaymentDatabase(this IHostApplicationBuilder builder) =>
-        builder.AddNpgsqlDbContext<PaymentContext>(DatabaseName, settings => settings.DisableRetry = true);
+        builder.AddNpgsqlDbContext<PaymentContext>(
+            DatabaseName,
+            settings =>
+            {
+                settings.DisableRetry = true;
+                settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString);
+            },
+            DbContextDefaults.Configure);
 
     /// <summary>
     /// The provider behind ServiceDefaults' downstream resilience: 10 s attempts, a breaker, and a bulkhead of 8 calls

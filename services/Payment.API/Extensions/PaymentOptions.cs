@@ -1,6 +1,6 @@
 namespace AspireShop.Payment.API.Extensions;
 
-/// <summary><c>Payment</c>: how long a provider call may own a payment or refund before another worker takes over.</summary>
+/// <summary><c>Payment</c>: how long a provider call may own a payment or refund, and how the PaymentReconciler asks again.</summary>
 public sealed class PaymentOptions
 {
     public const string Section = "Payment";
@@ -16,6 +16,20 @@ public sealed class PaymentOptions
     /// repeated, since its key may have expired and a repeat could charge again.
     /// </summary>
     public TimeSpan ReplayWindow { get; set; } = TimeSpan.FromHours(23);
+
+    /// <summary>How often the PaymentReconciler looks for payments and refunds that fell due.</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>At most this many are taken (leased) per round; the provider's bulkhead still bounds calls at once.</summary>
+    public int ReconcileBatchSize { get; set; } = 32;
+
+    /// <summary>Full-jitter backoff between asks: the first wait is up to this, doubling per attempt.</summary>
+    public TimeSpan ReconcileInitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReconcileMaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>After this many asks without an answer the item is parked as needs-attention (about an hour at the defaults).</summary>
+    public int ReconcileMaxAttempts { get; set; } = 20;
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AspireShop.BuildingBlocks.Messaging;
+using AspireShop.BuildingBlocks.Workers;
 using AspireShop.Payment.API.Domain;
 using AspireShop.Payment.API.Extensions;
 using AspireShop.Payment.Contracts;
@@ -8,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace AspireShop.Payment.API.Services;
 
 /// <summary>
-/// The provider's answer is not known yet (it did not answer, or another worker is asking it right now). Thrown so
-/// the consumer host retries later with backoff; the retry asks again with the same idempotency key.
+/// Another worker is asking the provider about this payment right now, or a refund waits for its charge's unknown
+/// outcome. Thrown so the consumer host retries the command shortly; the answer is usually seconds away.
 /// </summary>
 public sealed class PaymentOutcomePendingException(string message) : Exception(message);
 
@@ -17,7 +18,8 @@ public sealed class PaymentOutcomePendingException(string message) : Exception(m
 /// Payment's side of the checkout saga. Each step is claim → provider call → record, in separate short transactions:
 /// a guarded claim decides who calls the provider, the call carries a deterministic idempotency key (so any repeat
 /// replays the first answer), and the outcome is recorded with the reply. An unanswered call leaves the payment
-/// UNKNOWN, never FAILED: only the provider knows whether it charged.
+/// UNKNOWN, never FAILED: only the provider knows whether it charged. The <see cref="PaymentReconciler"/> then asks it
+/// again on a backoff schedule (the command's consumer moves on), and parks what never gets an answer.
 /// </summary>
 public sealed partial class PaymentProcessor(
     PaymentStore store,
@@ -77,7 +79,8 @@ public sealed partial class PaymentProcessor(
                 throw new PaymentOutcomePendingException($"The charge of order {command.OrderId} is being asked about by another worker.");
             }
 
-            payment = await ChargeClaimedAsync(payment, receipt: null, cancellationToken);
+            payment = await ChargeClaimedAsync(payment, receipt: null, cancellationToken)
+                ?? throw new PaymentOutcomePendingException($"The charge of order {command.OrderId} is still unknown; its refund waits for it.");
         }
 
         if (payment.Status != PaymentStatus.Succeeded)
@@ -100,6 +103,34 @@ public sealed partial class PaymentProcessor(
             throw new PaymentOutcomePendingException($"The refund {command.Reason} of order {command.OrderId} is being asked about by another worker.");
         }
 
+        await RefundClaimedAsync(payment, refund, receipt, cancellationToken);
+    }
+
+    /// <summary>The PaymentReconciler's turn on a leased charge: ask the provider again, settle or schedule the next ask.</summary>
+    public async Task ReconcileChargeAsync(Guid paymentId, CancellationToken cancellationToken)
+    {
+        metrics.ReconcileAttempt("charge");
+        var payment = await store.GetAsync(paymentId, cancellationToken);
+        if (payment.Status == PaymentStatus.Processing)
+        {
+            await ChargeClaimedAsync(payment, receipt: null, cancellationToken);
+        }
+    }
+
+    /// <summary>The PaymentReconciler's turn on a leased refund: repeat it with its key, settle or schedule the next ask.</summary>
+    public async Task ReconcileRefundAsync(Guid refundId, CancellationToken cancellationToken)
+    {
+        metrics.ReconcileAttempt("refund");
+        var refund = await store.GetRefundAsync(refundId, cancellationToken);
+        if (refund.Status != RefundStatus.Succeeded)
+        {
+            await RefundClaimedAsync(await store.GetAsync(refund.PaymentId, cancellationToken), refund, receipt: null, cancellationToken);
+        }
+    }
+
+    /// <summary>Calls the provider for a claimed refund and records what it said, or when to ask again.</summary>
+    private async Task RefundClaimedAsync(OrderPayment payment, Refund refund, Receipt? receipt, CancellationToken cancellationToken)
+    {
         var intentId = payment.ProviderIntentId
             ?? throw new InvalidOperationException($"Payment {payment.Id} succeeded without a provider intent id.");
         var answer = await provider.CreateRefundAsync(
@@ -115,16 +146,21 @@ public sealed partial class PaymentProcessor(
             if (await store.SettleRefundAsync(payment, refund, answer.Value!.Id, receipt, cancellationToken))
             {
                 metrics.RefundSettled("refunded");
-                LogRefunded(command.OrderId, refund.Amount, refund.Reason);
+                LogRefunded(payment.OrderId, refund.Amount, refund.Reason);
             }
 
             return;
         }
 
-        // Rejected too: the refund row holds its amount, so it is asked again (and dead-lettered if it never works).
-        await store.MarkRefundUnknownAsync(refund.Id, cancellationToken);
+        // Rejected too: the refund row holds its amount, so it is asked again, and parked if it never works.
+        var retry = NextAsk(refund.ReconcileAttempts, answer.RetryAfter);
+        await store.MarkRefundUnknownAsync(refund.Id, retry, receipt, cancellationToken);
         metrics.Unknown("refund");
-        throw new PaymentOutcomePendingException($"The provider did not refund order {command.OrderId} ({answer.Detail}); asking again later.");
+        if (retry.Park)
+        {
+            metrics.Parked("refund");
+            LogParked("refund", payment.OrderId, refund.ReconcileAttempts, answer.Detail);
+        }
     }
 
     /// <summary>
@@ -179,15 +215,25 @@ public sealed partial class PaymentProcessor(
         return true;
     }
 
-    /// <summary>Calls the provider for a claimed charge and records what it said; throws while that is unknown.</summary>
-    private async Task<OrderPayment> ChargeClaimedAsync(OrderPayment payment, Receipt? receipt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls the provider for a claimed charge and records what it said; null while that is unknown, when the next ask
+    /// is scheduled for the PaymentReconciler (or the payment parked) and the asking command recorded as handled.
+    /// </summary>
+    private async Task<OrderPayment?> ChargeClaimedAsync(OrderPayment payment, Receipt? receipt, CancellationToken cancellationToken)
     {
-        var settlement = await AskProviderAsync(payment, cancellationToken);
+        var (settlement, retryAfter) = await AskProviderAsync(payment, cancellationToken);
         if (settlement is null)
         {
-            await store.MarkChargeUnknownAsync(payment.Id, cancellationToken);
+            var retry = NextAsk(payment.ReconcileAttempts, retryAfter);
+            await store.MarkChargeUnknownAsync(payment.Id, retry, receipt, cancellationToken);
             metrics.Unknown("charge");
-            throw new PaymentOutcomePendingException($"The provider's answer to the charge of order {payment.OrderId} is unknown; asking again later.");
+            if (retry.Park)
+            {
+                metrics.Parked("charge");
+                LogParked("charge", payment.OrderId, payment.ReconcileAttempts, "no answer");
+            }
+
+            return null;
         }
 
         var (settledPayment, settled) = await store.SettleChargeAsync(payment.Id, settlement, receipt, cancellationToken);
@@ -200,8 +246,28 @@ public sealed partial class PaymentProcessor(
         return settledPayment;
     }
 
-    /// <summary>The charge's outcome, from repeating the keyed charge call (or a look-up where that cannot help); null when unknown.</summary>
-    private async Task<ChargeSettlement?> AskProviderAsync(OrderPayment payment, CancellationToken cancellationToken)
+    /// <summary>
+    /// After <paramref name="attempts"/> asks: the next one after a full-jitter backoff (never before the provider's
+    /// Retry-After), or parked once the reconciler has asked its last time.
+    /// </summary>
+    private RetrySchedule NextAsk(int attempts, TimeSpan? retryAfter)
+    {
+        var settings = options.Value;
+        var now = clock.GetUtcNow();
+        if (attempts >= settings.ReconcileMaxAttempts)
+        {
+            return new RetrySchedule(now, Park: true);
+        }
+
+        var wait = Backoff.FullJitter(settings.ReconcileInitialBackoff, settings.ReconcileMaxBackoff, attempts + 2);
+        return new RetrySchedule(now + (retryAfter > wait ? retryAfter.Value : wait), Park: false);
+    }
+
+    /// <summary>
+    /// The charge's outcome, from repeating the keyed charge call (or a look-up where that cannot help); no settlement
+    /// when unknown, with the provider's Retry-After if it gave one.
+    /// </summary>
+    private async Task<(ChargeSettlement? Settlement, TimeSpan? RetryAfter)> AskProviderAsync(OrderPayment payment, CancellationToken cancellationToken)
     {
         if (clock.GetUtcNow() - payment.CreatedAt > options.Value.ReplayWindow)
         {
@@ -209,12 +275,12 @@ public sealed partial class PaymentProcessor(
             var found = await provider.FindPaymentIntentsAsync(payment.OrderId, cancellationToken);
             if (found.Outcome != ProviderOutcome.Ok)
             {
-                return null;
+                return (null, found.RetryAfter);
             }
 
             if (found.Value!.Data.Count > 0)
             {
-                return Settlement(found.Value.Data);
+                return (Settlement(found.Value.Data), null);
             }
         }
 
@@ -229,18 +295,18 @@ public sealed partial class PaymentProcessor(
         {
             case ProviderOutcome.Ok:
                 // A repeat with the key replays the first answer, not the intent's state now: one still processing is read again.
-                return Settlement(answer.Value!) ?? await SettlementByIdAsync(answer.Value!.Id, cancellationToken);
+                return (Settlement(answer.Value!) ?? await SettlementByIdAsync(answer.Value!.Id, cancellationToken), null);
             case ProviderOutcome.CardError:
-                return ChargeSettlement.Failed(FailureReasons.FromCardError(answer.Error?.Code, answer.Error?.DeclineCode), answer.Error?.PaymentIntent?.Id);
+                return (ChargeSettlement.Failed(FailureReasons.FromCardError(answer.Error?.Code, answer.Error?.DeclineCode), answer.Error?.PaymentIntent?.Id), null);
             case ProviderOutcome.Rejected when answer.IsInvalidRequest:
                 // Refused before it executed (an amount over the provider's limit): no retry can charge it, so the saga is told.
-                return ChargeSettlement.Failed(PaymentFailureReasons.ProcessingError, null);
+                return (ChargeSettlement.Failed(PaymentFailureReasons.ProcessingError, null), null);
             case ProviderOutcome.Unknown when answer.Replayed:
                 // The key's first answer was itself an error, so repeating replays only that: the intents say what happened.
                 var intents = await provider.FindPaymentIntentsAsync(payment.OrderId, cancellationToken);
-                return intents.Outcome == ProviderOutcome.Ok ? Settlement(intents.Value!.Data) : null;
+                return (intents.Outcome == ProviderOutcome.Ok ? Settlement(intents.Value!.Data) : null, intents.RetryAfter);
             default:
-                return null;
+                return (null, answer.RetryAfter);
         }
     }
 
@@ -291,6 +357,9 @@ public sealed partial class PaymentProcessor(
 
     [LoggerMessage(LogLevel.Information, "Refunded {Amount} of order {OrderId} ({Reason})")]
     private partial void LogRefunded(Guid orderId, decimal amount, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "The {Operation} of order {OrderId} needs attention: no answer from the provider after {Attempts} reconciler attempts ({Detail}); parked until an operator retries it")]
+    private partial void LogParked(string operation, Guid orderId, int attempts, string detail);
 
     [LoggerMessage(LogLevel.Information, "Nothing to refund for order {OrderId}: payment {Status} {Reason}")]
     private partial void LogNothingToRefund(Guid orderId, string status, string? reason);

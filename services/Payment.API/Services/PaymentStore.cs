@@ -21,6 +21,14 @@ public sealed record Receipt(string Consumer, string MessageId, bool AnswersComm
     public static Receipt Webhook(string eventId) => new(WebhookConsumer, eventId, AnswersCommand: false);
 }
 
+/// <summary>When the PaymentReconciler asks again, or that it stops asking (<see cref="Park"/>: needs attention).</summary>
+public sealed record RetrySchedule(DateTimeOffset At, bool Park);
+
+/// <summary>A payment or refund the reconciler gave up on, for an operator.</summary>
+public sealed record ParkedItem(Guid Id, Guid OrderId, string Status, int Attempts, DateTimeOffset Since);
+
+public sealed record ParkedWork(IReadOnlyList<ParkedItem> Payments, IReadOnlyList<ParkedItem> Refunds);
+
 /// <summary>What the provider says a charge came to: <see cref="PaymentStatus.Succeeded"/> or <see cref="PaymentStatus.Failed"/>.</summary>
 public sealed record ChargeSettlement(string Status, string? IntentId, decimal Captured, string? FailureReason)
 {
@@ -82,6 +90,7 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
             .ExecuteUpdateAsync(s => s
                 .SetProperty(p => p.Status, PaymentStatus.Processing)
                 .SetProperty(p => p.ClaimedAt, now)
+                .SetProperty(p => p.NextAttemptAt, now + options.Value.ClaimLease)
                 .SetProperty(p => p.UpdatedAt, now), cancellationToken) == 1;
     }
 
@@ -103,6 +112,8 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
                 .SetProperty(p => p.CapturedAmount, settlement.Captured)
                 .SetProperty(p => p.ProviderIntentId, p => settlement.IntentId ?? p.ProviderIntentId)
                 .SetProperty(p => p.ClaimedAt, (DateTimeOffset?)null)
+                .SetProperty(p => p.NextAttemptAt, (DateTimeOffset?)null)
+                .SetProperty(p => p.NeedsAttentionAt, (DateTimeOffset?)null)
                 .SetProperty(p => p.UpdatedAt, now), cancellationToken) == 1;
         var payment = await db.Payments.AsNoTracking().SingleAsync(p => p.Id == paymentId, cancellationToken);
         await ReplyAsync(ChargeReply(payment), settled, receipt, cancellationToken);
@@ -110,15 +121,25 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
         return (payment, settled);
     }
 
-    /// <summary>The call's outcome is unknown: the claim is released so a later attempt asks again with the same key.</summary>
-    public async Task MarkChargeUnknownAsync(Guid paymentId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The call's outcome is unknown: the claim is released and the PaymentReconciler asks again with the same key at
+    /// <paramref name="retry"/>'s time, or the payment is parked. The command that asked is recorded as handled: the
+    /// reply leaves when the payment settles, whoever settles it.
+    /// </summary>
+    public async Task MarkChargeUnknownAsync(Guid paymentId, RetrySchedule retry, Receipt? receipt, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Payments.Where(p => p.Id == paymentId && p.Status == PaymentStatus.Processing)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(p => p.Status, PaymentStatus.Unknown)
                 .SetProperty(p => p.ClaimedAt, (DateTimeOffset?)null)
+                .SetProperty(p => p.NextAttemptAt, retry.At)
+                .SetProperty(p => p.NeedsAttentionAt, retry.Park ? now : null)
                 .SetProperty(p => p.UpdatedAt, now), cancellationToken);
+        await ReplyAsync(reply: null, settled: false, receipt, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -162,7 +183,10 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
             var abandoned = now - options.Value.ClaimLease;
             var claimed = await db.Refunds
                 .Where(r => r.Id == existing.Id && r.Status != RefundStatus.Succeeded && (r.ClaimedAt == null || r.ClaimedAt < abandoned))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ClaimedAt, now).SetProperty(r => r.UpdatedAt, now), cancellationToken) == 1;
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.ClaimedAt, now)
+                    .SetProperty(r => r.NextAttemptAt, now + options.Value.ClaimLease)
+                    .SetProperty(r => r.UpdatedAt, now), cancellationToken) == 1;
             await transaction.CommitAsync(cancellationToken);
             return (existing, claimed);
         }
@@ -178,6 +202,7 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
             // Nothing left to return (another reason's refund took it): settled without a provider call.
             Status = amount > 0 ? RefundStatus.Requested : RefundStatus.Succeeded,
             ClaimedAt = amount > 0 ? now : null,
+            NextAttemptAt = amount > 0 ? now + options.Value.ClaimLease : null,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -197,7 +222,7 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
     }
 
     /// <summary>The provider refunded: the refund is settled and the saga told, with the inbox record of the command.</summary>
-    public async Task<bool> SettleRefundAsync(OrderPayment payment, Refund refund, string? providerRefundId, Receipt receipt, CancellationToken cancellationToken)
+    public async Task<bool> SettleRefundAsync(OrderPayment payment, Refund refund, string? providerRefundId, Receipt? receipt, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         db.ChangeTracker.Clear();
@@ -207,20 +232,97 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
                 .SetProperty(r => r.Status, RefundStatus.Succeeded)
                 .SetProperty(r => r.ProviderRefundId, providerRefundId)
                 .SetProperty(r => r.ClaimedAt, (DateTimeOffset?)null)
+                .SetProperty(r => r.NextAttemptAt, (DateTimeOffset?)null)
+                .SetProperty(r => r.NeedsAttentionAt, (DateTimeOffset?)null)
                 .SetProperty(r => r.UpdatedAt, now), cancellationToken) == 1;
         await ReplyAsync(RefundReply(payment, refund), settled, receipt, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return settled;
     }
 
-    public async Task MarkRefundUnknownAsync(Guid refundId, CancellationToken cancellationToken)
+    /// <summary>As <see cref="MarkChargeUnknownAsync"/>, for a refund: the reconciler repeats it with the same key.</summary>
+    public async Task MarkRefundUnknownAsync(Guid refundId, RetrySchedule retry, Receipt? receipt, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Refunds.Where(r => r.Id == refundId && r.Status != RefundStatus.Succeeded)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, RefundStatus.Unknown)
                 .SetProperty(r => r.ClaimedAt, (DateTimeOffset?)null)
+                .SetProperty(r => r.NextAttemptAt, retry.At)
+                .SetProperty(r => r.NeedsAttentionAt, retry.Park ? now : null)
                 .SetProperty(r => r.UpdatedAt, now), cancellationToken);
+        await ReplyAsync(reply: null, settled: false, receipt, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The PaymentReconciler's lease: payments and refunds that fell due (unknown, or claimed by a worker past its
+    /// lease, which a crash leaves behind) are claimed for one more lease, their attempt counted. SKIP LOCKED and the
+    /// claim itself keep two instances off the same item.
+    /// </summary>
+    public async Task<(List<Guid> Payments, List<Guid> Refunds)> ClaimDueAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var leaseEnd = now + options.Value.ClaimLease;
+        var batch = options.Value.ReconcileBatchSize;
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var payments = await db.Database.SqlQuery<Guid>($"""
+            UPDATE payments SET status = {PaymentStatus.Processing}, claimed_at = {now}, next_attempt_at = {leaseEnd},
+                reconcile_attempts = reconcile_attempts + 1, updated_at = {now}
+            WHERE id IN (
+                SELECT id FROM payments
+                WHERE status IN ({PaymentStatus.Processing}, {PaymentStatus.Unknown}) AND needs_attention_at IS NULL AND next_attempt_at <= {now}
+                ORDER BY next_attempt_at LIMIT {batch}
+                FOR UPDATE SKIP LOCKED)
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        var refunds = await db.Database.SqlQuery<Guid>($"""
+            UPDATE refunds SET claimed_at = {now}, next_attempt_at = {leaseEnd}, reconcile_attempts = reconcile_attempts + 1, updated_at = {now}
+            WHERE id IN (
+                SELECT id FROM refunds
+                WHERE status IN ({RefundStatus.Requested}, {RefundStatus.Unknown}) AND needs_attention_at IS NULL AND next_attempt_at <= {now}
+                ORDER BY next_attempt_at LIMIT {batch}
+                FOR UPDATE SKIP LOCKED)
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (payments, refunds);
+    }
+
+    public Task<OrderPayment> GetAsync(Guid paymentId, CancellationToken cancellationToken) =>
+        db.Payments.AsNoTracking().SingleAsync(p => p.Id == paymentId, cancellationToken);
+
+    public Task<Refund> GetRefundAsync(Guid refundId, CancellationToken cancellationToken) =>
+        db.Refunds.AsNoTracking().SingleAsync(r => r.Id == refundId, cancellationToken);
+
+    /// <summary>Parked payments and refunds, oldest first: what an operator looks at.</summary>
+    public async Task<ParkedWork> ParkedAsync(CancellationToken cancellationToken) => new(
+        await db.Payments.AsNoTracking().Where(p => p.NeedsAttentionAt != null).OrderBy(p => p.NeedsAttentionAt)
+            .Select(p => new ParkedItem(p.Id, p.OrderId, p.Status, p.ReconcileAttempts, p.NeedsAttentionAt!.Value)).ToListAsync(cancellationToken),
+        await db.Refunds.AsNoTracking().Where(r => r.NeedsAttentionAt != null).OrderBy(r => r.NeedsAttentionAt)
+            .Join(db.Payments, r => r.PaymentId, p => p.Id, (r, p) => new ParkedItem(r.Id, p.OrderId, r.Status, r.ReconcileAttempts, r.NeedsAttentionAt!.Value))
+            .ToListAsync(cancellationToken));
+
+    /// <summary>An operator's retry: every parked item is due now, with a fresh count of attempts.</summary>
+    public async Task<int> RetryParkedAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var payments = await db.Payments.Where(p => p.NeedsAttentionAt != null)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.NeedsAttentionAt, (DateTimeOffset?)null)
+                .SetProperty(p => p.NextAttemptAt, now)
+                .SetProperty(p => p.ReconcileAttempts, 0)
+                .SetProperty(p => p.UpdatedAt, now), cancellationToken);
+        var refunds = await db.Refunds.Where(r => r.NeedsAttentionAt != null)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.NeedsAttentionAt, (DateTimeOffset?)null)
+                .SetProperty(r => r.NextAttemptAt, now)
+                .SetProperty(r => r.ReconcileAttempts, 0)
+                .SetProperty(r => r.UpdatedAt, now), cancellationToken);
+        return payments + refunds;
     }
 
     /// <summary>Answers a command with an outcome already recorded, or just records a webhook that changed nothing.</summary>

@@ -20,7 +20,9 @@ public enum ProviderOutcome
     Unknown,
 }
 
-public sealed record ProviderAnswer<T>(ProviderOutcome Outcome, T? Value, ProviderError? Error, string Detail, int? StatusCode = null, bool Replayed = false)
+/// <summary>A provider call's outcome; <c>RetryAfter</c> is the provider's <c>Retry-After</c> (a 429 or 503): no earlier ask is welcome.</summary>
+public sealed record ProviderAnswer<T>(
+    ProviderOutcome Outcome, T? Value, ProviderError? Error, string Detail, int? StatusCode = null, bool Replayed = false, TimeSpan? RetryAfter = null)
     where T : class
 {
     /// <summary>
@@ -92,7 +94,10 @@ public sealed partial class ProviderClient(HttpClient http, ILogger<ProviderClie
                 LogRejected(method.Method, path, detail, error?.Message);
             }
 
-            return new ProviderAnswer<T>(outcome, null, error, detail, status, replayed);
+            var retryAfter = response.Headers.RetryAfter is { } header
+                ? header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null)
+                : null;
+            return new ProviderAnswer<T>(outcome, null, error, detail, status, replayed, retryAfter);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or ExecutionRejectedException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))

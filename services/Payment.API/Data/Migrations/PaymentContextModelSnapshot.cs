@@ -140,6 +140,14 @@ namespace AspireShop.Payment.API.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("failure_reason");
 
+                    b.Property<DateTimeOffset?>("NeedsAttentionAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("needs_attention_at");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
                     b.Property<Guid>("OrderId")
                         .HasColumnType("uuid")
                         .HasColumnName("order_id");
@@ -153,6 +161,12 @@ namespace AspireShop.Payment.API.Data.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
                         .HasColumnName("provider_intent_id");
+
+                    b.Property<int>("ReconcileAttempts")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("reconcile_attempts");
 
                     b.Property<decimal>("RefundedAmount")
                         .ValueGeneratedOnAdd()
@@ -181,6 +195,10 @@ namespace AspireShop.Payment.API.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_payments");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_payments_reconcile_due")
+                        .HasFilter("status IN ('PROCESSING', 'UNKNOWN') AND needs_attention_at IS NULL");
 
                     b.HasIndex("OrderId")
                         .IsUnique()
@@ -223,6 +241,14 @@ namespace AspireShop.Payment.API.Data.Migrations
                         .HasColumnName("created_at")
                         .HasDefaultValueSql("now()");
 
+                    b.Property<DateTimeOffset?>("NeedsAttentionAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("needs_attention_at");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
                     b.Property<Guid>("PaymentId")
                         .HasColumnType("uuid")
                         .HasColumnName("payment_id");
@@ -238,6 +264,12 @@ namespace AspireShop.Payment.API.Data.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("reason");
 
+                    b.Property<int>("ReconcileAttempts")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("reconcile_attempts");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -252,6 +284,10 @@ namespace AspireShop.Payment.API.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_refunds");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_refunds_reconcile_due")
+                        .HasFilter("status IN ('REQUESTED', 'UNKNOWN') AND needs_attention_at IS NULL");
 
                     b.HasIndex("PaymentId", "Reason")
                         .IsUnique()
