@@ -5,7 +5,7 @@ set -euo pipefail
 : "${REDIS_SERVER:?}" "${REDIS_PORT:?}" "${REDIS_PASSWORD:?}" "${REDIS_DATA:?}"
 mkdir -p "$REDIS_DATA"
 
-# No persistence: Redis holds only caches, counters and mirrors whose source of truth is Postgres.
+# No persistence: caches, counters and mirrors are rebuilt from Postgres; carts live only here, so a restart empties them.
 # Keyspace expiry events (Ex) prompt fast reservation release; they are lossy, so a sweeper stays the guarantee.
 exec "$REDIS_SERVER" \
   --port "$REDIS_PORT" \
