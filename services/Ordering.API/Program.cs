@@ -17,6 +17,7 @@ app.MapDefaultEndpoints();
 app.UseDefaultRequestPipeline();
 
 app.MapOrdersApi();
+app.MapOrderingAdminApi();
 app.MapDeadLetterReplay();
 
 app.Run();

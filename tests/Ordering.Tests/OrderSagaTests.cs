@@ -176,6 +176,37 @@ public sealed class OrderSagaTests
     }
 
     [Fact]
+    public void AfterItsLastReSendAnOrderIsParkedAndALateReplyStillMovesItOn()
+    {
+        var order = NewOrder();
+        OrderSaga.Start(order, Now);
+        var later = Now.AddHours(1);
+        OrderSaga.Resend(order, later, maxResends: 2);
+        OrderSaga.Resend(order, later, maxResends: 2);
+
+        Assert.Empty(OrderSaga.Resend(order, later, maxResends: 2));
+        Assert.Equal((later, null, OrderStatus.Pending), (order.NeedsAttentionAt, order.DeadlineAt, order.Status));
+        Assert.Equal("needs_attention", order.Timeline[^1].Step);
+
+        OrderSaga.Handle(order, new OrderStockReserved(order.Id), later);
+        Assert.Equal((null, SagaStep.Charging), (order.NeedsAttentionAt, order.Step));
+        Assert.NotNull(order.DeadlineAt);
+    }
+
+    [Fact]
+    public void AnAdminsRetryMakesAParkedStepDueAtOnceWithAFreshCount()
+    {
+        var order = NewOrder();
+        OrderSaga.Start(order, Now);
+        OrderSaga.Resend(order, Now, maxResends: 0);
+
+        OrderSaga.Retry(order, Now.AddMinutes(1));
+
+        Assert.Equal((null, 0, Now.AddMinutes(1)), (order.NeedsAttentionAt, order.StepAttempts, order.DeadlineAt));
+        Assert.IsType<ReserveOrderStock>(Single<OrderStockCommand>(OrderSaga.Resend(order, Now.AddMinutes(1), maxResends: 1), OrderStockCommand.AggregateType));
+    }
+
+    [Fact]
     public void AnOrderAtRestIsNeverSentAnythingAgain()
     {
         var order = NewOrder();

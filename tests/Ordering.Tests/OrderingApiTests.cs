@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AspireShop.BuildingBlocks.Outbox;
 using AspireShop.Inventory.Contracts;
+using AspireShop.Ordering.API.Apis;
 using AspireShop.Ordering.API.Data;
 using AspireShop.Ordering.API.Domain;
 using AspireShop.Ordering.API.Services;
@@ -113,8 +114,53 @@ public sealed class OrderingApiTests(InfrastructureFixture infrastructure) : ICl
         Assert.True(stored.DeadlineAt > DateTimeOffset.UtcNow);
     }
 
-    /// <summary>An order placed a minute ago whose reserve was never answered.</summary>
-    private async Task<Order> InsertOverdueOrderAsync()
+    [Fact]
+    public async Task AnOrderUnansweredThroughEveryReSendIsParkedAndAnAdminsRetrySendsItAgain()
+    {
+        var order = await InsertOverdueOrderAsync(reSendsSoFar: 12);
+        var timer = _app.Services.GetServices<IHostedService>().OfType<OrderSagaTimer>().Single();
+
+        await timer.ResendDueAsync(CancellationToken.None);
+
+        var parked = await StoredAsync(order.Id);
+        Assert.NotNull(parked.NeedsAttentionAt);
+        Assert.Null(parked.DeadlineAt);
+        Assert.Equal(OrderStatus.Pending, parked.Status);
+        Assert.Equal(1, await CommandsAsync(order.Id));
+
+        using var admin = _app.As(TestUser.NewAdmin());
+        var list = await admin.GetFromJsonAsync<List<ParkedOrder>>("/admin/orders/needs-attention");
+        Assert.Contains(list!, p => p.Id == order.Id && p.Step == nameof(SagaStep.Reserving) && p.ReSends == 12);
+        using (var buyer = _app.As(new TestUser(order.BuyerId, null, "buyer")))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await buyer.PostAsync(AdminApi.RetryParkedPath, null)).StatusCode);
+        }
+
+        var retried = await (await admin.PostAsync(AdminApi.RetryParkedPath, null)).Content.ReadFromJsonAsync<RetriedOrders>();
+        Assert.True(retried!.Retried >= 1);
+        Assert.True(await timer.ResendDueAsync(CancellationToken.None) >= 1);
+
+        var resent = await StoredAsync(order.Id);
+        Assert.Equal((null, 1), (resent.NeedsAttentionAt, resent.StepAttempts));
+        Assert.True(resent.DeadlineAt > DateTimeOffset.UtcNow);
+        Assert.Equal(2, await CommandsAsync(order.Id));
+    }
+
+    private async Task<Order> StoredAsync(Guid orderId)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<OrderingContext>().Orders.AsNoTracking().SingleAsync(o => o.Id == orderId);
+    }
+
+    private async Task<int> CommandsAsync(Guid orderId)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<OrderingContext>().Set<OutboxMessage>()
+            .CountAsync(m => m.AggregateId == orderId.ToString() && m.AggregateType == OrderStockCommand.AggregateType);
+    }
+
+    /// <summary>An order placed a minute ago whose reserve was never answered (after <paramref name="reSendsSoFar"/> re-sends).</summary>
+    private async Task<Order> InsertOverdueOrderAsync(int reSendsSoFar = 0)
     {
         await using var scope = _app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OrderingContext>();
@@ -136,6 +182,7 @@ public sealed class OrderingApiTests(InfrastructureFixture infrastructure) : ICl
             db.AddOutboxEvent(message);
         }
 
+        order.StepAttempts = reSendsSoFar;
         db.Orders.Add(order);
         await db.SaveChangesAsync();
         return order;

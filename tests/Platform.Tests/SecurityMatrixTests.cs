@@ -107,6 +107,8 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
             // The provider's webhooks carry no token but a signature: an unsigned one is refused, whoever sends it.
             new Row("unsigned payment webhook", HttpMethod.Post, () => "/api/payments/webhooks", () => new JsonObject(), Everyone(400)).For("POST /api/payments/webhooks"),
             new Row("an order's payment", HttpMethod.Get, () => $"/api/payments/orders/{order}", null, AdminOnly(200)).For("GET /api/payments/orders/{orderId}"),
+            new Row("parked orders", HttpMethod.Get, () => "/admin/orders/needs-attention", null, AdminOnly(200)).For("GET /admin/orders/needs-attention"),
+            new Row("retry parked orders", HttpMethod.Post, () => "/admin/orders/needs-attention/retry", null, AdminOnly(200)).For("POST /admin/orders/needs-attention/retry"),
             new Row("parked payments", HttpMethod.Get, () => "/api/payments/needs-attention", null, AdminOnly(200)).For("GET /api/payments/needs-attention"),
             new Row("retry parked payments", HttpMethod.Post, () => "/api/payments/needs-attention/retry", null, AdminOnly(200)).For("POST /api/payments/needs-attention/retry"),
 

@@ -54,6 +54,7 @@ public static class GatewayRoutes
         // Placing and cancelling take the default bucket, not the write one: a checkout retried with its Idempotency-Key
         // must reach Ordering to get its first answer back, and a cart is needed to order at all.
         Route("orders-write", "ordering", "/api/orders/{**rest}", GatewayPolicies.Buyer),
+        Route("orders-admin", "ordering", "/admin/orders/{**rest}", GatewayPolicies.Admin),
 
         // The provider's webhooks carry no token: Payment verifies their signature and only re-reads the provider's truth.
         Route("payments-webhooks", "payment", "/api/payments/webhooks", GatewayPolicies.Anonymous, ["POST"]),

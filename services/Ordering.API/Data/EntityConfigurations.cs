@@ -24,6 +24,7 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         order.Property(o => o.Step).HasColumnName("saga_step").HasConversion<string>().HasMaxLength(16);
         order.Property(o => o.StepAttempts).HasColumnName("saga_step_attempts");
         order.Property(o => o.DeadlineAt).HasColumnName("saga_deadline_at");
+        order.Property(o => o.NeedsAttentionAt).HasColumnName("needs_attention_at");
         order.Property(o => o.CancelRequested).HasColumnName("cancel_requested");
         order.Property(o => o.ChargeRequested).HasColumnName("charge_requested");
         order.Property(o => o.StockReleased).HasColumnName("stock_released");
@@ -40,6 +41,7 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         order.HasIndex(o => new { o.BuyerId, o.CreatedAt }).HasDatabaseName("ix_orders_buyer_created");
         // The saga timer looks only at orders not at rest whose deadline passed.
         order.HasIndex(o => o.DeadlineAt).HasDatabaseName("ix_orders_saga_deadline").HasFilter("saga_deadline_at IS NOT NULL");
+        order.HasIndex(o => o.NeedsAttentionAt).HasDatabaseName("ix_orders_needs_attention").HasFilter("needs_attention_at IS NOT NULL");
     }
 }
 

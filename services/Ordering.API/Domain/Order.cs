@@ -49,6 +49,12 @@ public sealed class Order
 
     public DateTimeOffset? DeadlineAt { get; set; }
 
+    /// <summary>
+    /// Parked: the step went unanswered through every re-send, so the timer stopped asking. A late reply still moves
+    /// the order on; an admin's retry re-arms the deadline. Never dropped: the order stays visible and in its state.
+    /// </summary>
+    public DateTimeOffset? NeedsAttentionAt { get; set; }
+
     public bool CancelRequested { get; set; }
 
     /// <summary>A charge was asked for, so a compensation must also ask for a refund.</summary>

@@ -155,9 +155,21 @@ public static class OrderSaga
         return CancelOutcome.Accepted;
     }
 
-    /// <summary>The step's deadline passed: ask again (participants answer a repeated command with its recorded outcome).</summary>
-    public static IReadOnlyList<OutboxEvent> Resend(Order order, DateTimeOffset now)
+    /// <summary>
+    /// The step's deadline passed: ask again (participants answer a repeated command with its recorded outcome), or,
+    /// after <paramref name="maxResends"/> unanswered re-sends, park the order as needs-attention and stop asking.
+    /// </summary>
+    public static IReadOnlyList<OutboxEvent> Resend(Order order, DateTimeOffset now, int maxResends = int.MaxValue)
     {
+        if (!IsAtRest(order.Step) && order.StepAttempts >= maxResends)
+        {
+            order.DeadlineAt = null;
+            order.NeedsAttentionAt = now;
+            order.UpdatedAt = now;
+            Record(order, "needs_attention", $"{order.Step} unanswered after {order.StepAttempts} re-sends", now);
+            return [];
+        }
+
         List<OutboxEvent> messages = order.Step switch
         {
             SagaStep.Reserving => [Reserve(order)],
@@ -232,7 +244,23 @@ public static class OrderSaga
         order.Step = step;
         order.StepAttempts = 0;
         order.DeadlineAt = IsAtRest(step) ? null : now + Timeout(step);
+        order.NeedsAttentionAt = null;
         order.UpdatedAt = now;
+    }
+
+    /// <summary>An admin's retry of a parked order: its step is due now, with a fresh count of re-sends.</summary>
+    public static void Retry(Order order, DateTimeOffset now)
+    {
+        if (order.NeedsAttentionAt is null || IsAtRest(order.Step))
+        {
+            return;
+        }
+
+        order.NeedsAttentionAt = null;
+        order.StepAttempts = 0;
+        order.DeadlineAt = now;
+        order.UpdatedAt = now;
+        Record(order, "retried", order.Step.ToString(), now);
     }
 
     private static void Record(Order order, string step, string? detail, DateTimeOffset now) =>

@@ -29,6 +29,8 @@ public static class Extensions
         builder.Services.AddSingleton<IdempotencyStore>();
         builder.Services.AddScoped<OrderPlacement>();
         builder.Services.AddScoped<SagaTransitions>();
+        builder.Services.AddSingleton<OrderingMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(OrderingMetrics.MeterName));
         builder.Services.AddHostedService<OrderSagaTimer>();
 
         builder.Services.AddHttpClient<CartClient>((services, http) =>

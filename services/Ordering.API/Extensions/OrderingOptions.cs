@@ -18,4 +18,10 @@ public sealed class OrderingOptions
     public TimeSpan SagaTimerInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     public int SagaTimerBatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// Re-sends of one step before the order is parked as needs-attention: at the deadlines' doubling, capped at
+    /// 5 min, 12 re-sends are about 50 minutes of a participant not answering.
+    /// </summary>
+    public int SagaMaxResends { get; set; } = 12;
 }

@@ -10,9 +10,11 @@ namespace AspireShop.Ordering.API.Services;
 /// <summary>
 /// The saga's deadlines: an order whose step is overdue gets its command sent again (a lost command or reply, a broker
 /// that restarted empty). Due rows are taken with FOR UPDATE SKIP LOCKED, so several instances share the work and
-/// never re-send the same order twice at once.
+/// never re-send the same order twice at once. After its last re-send an order is parked as needs-attention (a metric
+/// and a warning) until an admin retries it: never dropped, never asked about forever.
 /// </summary>
-public sealed partial class OrderSagaTimer(IServiceScopeFactory scopes, TimeProvider clock, IOptions<OrderingOptions> options, ILogger<OrderSagaTimer> logger)
+public sealed partial class OrderSagaTimer(
+    IServiceScopeFactory scopes, TimeProvider clock, IOptions<OrderingOptions> options, OrderingMetrics metrics, ILogger<OrderSagaTimer> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -54,12 +56,23 @@ public sealed partial class OrderSagaTimer(IServiceScopeFactory scopes, TimeProv
         var orders = await db.Orders.Where(o => due.Contains(o.Id)).ToListAsync(cancellationToken);
         foreach (var order in orders)
         {
-            foreach (var message in OrderSaga.Resend(order, now))
+            metrics.Lag(now - order.DeadlineAt!.Value);
+            var messages = OrderSaga.Resend(order, now, options.Value.SagaMaxResends);
+            foreach (var message in messages)
             {
                 db.AddOutboxEvent(message);
             }
 
-            LogResent(order.Id, order.Step, order.StepAttempts);
+            if (order.NeedsAttentionAt is not null)
+            {
+                metrics.Parked(order.Step);
+                LogParked(order.Id, order.Step, order.StepAttempts);
+            }
+            else if (messages.Count > 0)
+            {
+                metrics.Resent(order.Step);
+                LogResent(order.Id, order.Step, order.StepAttempts);
+            }
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -69,6 +82,9 @@ public sealed partial class OrderSagaTimer(IServiceScopeFactory scopes, TimeProv
 
     [LoggerMessage(LogLevel.Information, "Order {OrderId}: {Step} overdue, command sent again (attempt {Attempt})")]
     private partial void LogResent(Guid orderId, SagaStep step, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "Order {OrderId} needs attention: {Step} unanswered after {Attempts} re-sends; parked until an admin retries it")]
+    private partial void LogParked(Guid orderId, SagaStep step, int attempts);
 
     [LoggerMessage(LogLevel.Warning, "Saga timer round failed; next round retries")]
     private partial void LogFailed(Exception ex);

@@ -179,6 +179,10 @@ namespace AspireShop.Ordering.API.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("failure_reason");
 
+                    b.Property<DateTimeOffset?>("NeedsAttentionAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("needs_attention_at");
+
                     b.Property<string>("PaymentMethod")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -230,6 +234,10 @@ namespace AspireShop.Ordering.API.Data.Migrations
                     b.HasIndex("DeadlineAt")
                         .HasDatabaseName("ix_orders_saga_deadline")
                         .HasFilter("saga_deadline_at IS NOT NULL");
+
+                    b.HasIndex("NeedsAttentionAt")
+                        .HasDatabaseName("ix_orders_needs_attention")
+                        .HasFilter("needs_attention_at IS NOT NULL");
 
                     b.HasIndex("BuyerId", "CreatedAt")
                         .HasDatabaseName("ix_orders_buyer_created");
