@@ -121,7 +121,9 @@ if (builder.ExecutionContext.IsRunMode)
         .WithHttpHealthCheck("/health")
         .WithEnvironment("PaymentProvider__ApiKey", providerApiKey)
         .WithEnvironment("PaymentProvider__WebhookSecret", webhookSecret)
-        .WithEnvironment("PaymentProvider__WebhookUrl", ReferenceExpression.Create($"{payment.GetEndpoint("http")}/api/payments/webhooks"));
+        .WithEnvironment("PaymentProvider__WebhookUrl", ReferenceExpression.Create($"{payment.GetEndpoint("http")}/api/payments/webhooks"))
+        // Dashboard buttons that make the provider decline, stall, drop answers or throttle, and heal it again.
+        .WithProviderFaultSwitches(providerApiKey);
     payment.WithReference(paymentProvider).WaitFor(paymentProvider);
 }
 else
@@ -135,7 +137,9 @@ var ordering = builder.AddService<Projects.Ordering_API>("ordering", orderingDb)
     .WithReference(identity)
     .WithReference(cart)
     .WithReference(catalog)
-    .WithDeadLetterReplay(admin);
+    .WithDeadLetterReplay(admin)
+    .WithAdminCommand(admin, "/admin/orders/needs-attention/retry", "Retry parked orders", "retry-parked-orders",
+        "Orders the saga timer parked (needs attention) have their step's command sent again");
 
 // The front door opens once what is behind it is up: no 502s for the first shopper after a start.
 gateway

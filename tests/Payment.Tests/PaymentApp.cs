@@ -1,5 +1,6 @@
 extern alias PaymentApi;
 using System.Collections.Concurrent;
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using AspireShop.BuildingBlocks.Data;
@@ -172,6 +173,27 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
         await using var scope = Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentContext>();
         return await db.Payments.AsNoTracking().Include(p => p.Refunds).SingleOrDefaultAsync(p => p.OrderId == orderId);
+    }
+
+    /// <summary>Many orders' payments with their refunds in one query, by order id (absent ones left out).</summary>
+    public async Task<Dictionary<Guid, OrderPayment>> PaymentsAsync(IReadOnlyCollection<Guid> orderIds)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PaymentContext>();
+        return await db.Payments.AsNoTracking().Include(p => p.Refunds).Where(p => orderIds.Contains(p.OrderId)).ToDictionaryAsync(p => p.OrderId);
+    }
+
+    /// <summary>A webhook the provider delivered, forwarded byte for byte (body and signature) to Payment's endpoint.</summary>
+    public async Task<HttpStatusCode> ForwardWebhookAsync(ReceivedWebhook webhook)
+    {
+        using var client = Anonymous();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/payments/webhooks")
+        {
+            Content = new StringContent(webhook.Body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation(WebhookSignature.Header, webhook.Signature);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
     }
 
     /// <summary>The replies to the saga in the outbox (what CDC publishes to <c>outbox.event.payment</c>), oldest first.</summary>

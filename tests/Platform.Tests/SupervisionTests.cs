@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting.ApplicationModel;
@@ -65,45 +64,7 @@ public sealed class SupervisionTests(PlatformFixture platform, ITestOutputHelper
         await platform.WaitHealthyAsync("cart", back.Token);
     }
 
-    private int? Pid(string resource) =>
-        platform.App.ResourceNotifications.TryGetCurrentState(resource, out var state)
-        && state.Snapshot.State?.Text == KnownResourceStates.Running
-        && state.Snapshot.Properties.FirstOrDefault(p => p.Name.EndsWith(".pid", StringComparison.OrdinalIgnoreCase))?.Value is { } value
-        && int.TryParse(value.ToString(), CultureInfo.InvariantCulture, out var pid)
-            ? pid
-            : null;
+    private int? Pid(string resource) => ResourceProcesses.Pid(platform, resource);
 
-    /// <summary>SIGKILL to the process and everything under it (a project runs under a `dotnet run` wrapper), children first.</summary>
-    private static void KillTree(int? pid)
-    {
-        Assert.NotNull(pid);
-        var parents = new Dictionary<int, int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (int.TryParse(Path.GetFileName(directory), out var id))
-                {
-                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                    parents[id] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                }
-            }
-            catch (IOException)
-            {
-                // Gone while we looked.
-            }
-        }
-
-        var tree = new List<int> { pid!.Value };
-        for (var i = 0; i < tree.Count; i++)
-        {
-            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
-        }
-
-        foreach (var id in Enumerable.Reverse(tree))
-        {
-            using var kill = Process.Start("kill", ["-9", id.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-        }
-    }
+    private static void KillTree(int? pid) => ResourceProcesses.KillTree(pid);
 }
