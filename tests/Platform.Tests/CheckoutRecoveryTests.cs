@@ -11,6 +11,7 @@ namespace AspireShop.Platform.Tests;
 /// starts it again; the native Kafka broker comes back empty). Every order must still come to rest, each charged at
 /// most once and kept only if CONFIRMED, refunds exactly for what was captured and then failed, and stock sold exactly
 /// for what was confirmed — checked against the provider's ledger and Inventory's database, not against Ordering.
+/// And a provider that only throttles: orders wait, PENDING, and complete with one charge each once it recovers.
 /// </summary>
 [Collection(PlatformCollection.Name)]
 public sealed class CheckoutRecoveryTests(PlatformFixture platform, ITestOutputHelper output)
@@ -26,19 +27,8 @@ public sealed class CheckoutRecoveryTests(PlatformFixture platform, ITestOutputH
     [InlineData("kafka")]
     public async Task OrdersInFlightWhenAProcessDiesAllComeToRestChargedOnceAndStockMatches(string resource)
     {
-        using var seller = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoSellerA));
-        using var created = await seller.PostAsJsonAsync("/api/catalog/products", CatalogToSearchTests.Product($"Kill {resource} {Guid.NewGuid():N}"));
-        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        var skuId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["variants"]![0]!["id"]!.GetValue<Guid>();
-        var sellerId = PlatformIdentity.DemoSellerAId;
         const int stock = 100;
-        await StorefrontProduct.SetStockAsync(seller, skuId, sellerId, stock);
-        var buyers = await Task.WhenAll(Enumerable.Range(0, OrdersPerKill).Select(async _ =>
-        {
-            var buyer = await Checkout.NewBuyerAsync(platform);
-            await Checkout.AddToCartAsync(buyer, skuId, sellerId);
-            return buyer;
-        }));
+        var (skuId, sellerId, buyers) = await ShopAsync($"Kill {resource}", OrdersPerKill);
 
         // A stream of orders 300 ms apart (a load schedule, not a wait) with the kill in its middle: orders placed before it
         // are mid-saga when the process dies, later ones are placed while it is down or coming back.
@@ -81,6 +71,62 @@ public sealed class CheckoutRecoveryTests(PlatformFixture platform, ITestOutputH
             s => s == (stock - confirmed, 0),
             TimeSpan.FromSeconds(30),
             s => $"after killing {resource}: stock {s}, expected ({stock - confirmed}, 0) for {confirmed} confirmed");
+    }
+
+    [Fact]
+    public async Task WhileTheProviderAnswersOnly429sOrdersWaitPendingThenEachCompletesWithOneCharge()
+    {
+        var (skuId, sellerId, buyers) = await ShopAsync("429 storm", 8);
+        using var provider = await Checkout.ProviderAsync(platform);
+        (await provider.DeleteAsync("/v1/test/stats")).EnsureSuccessStatusCode();
+        (await provider.PutAsJsonAsync("/v1/test/faults", new { mode = "rate_limit", retry_after_s = 2 })).EnsureSuccessStatusCode();
+        try
+        {
+            var orders = await Task.WhenAll(buyers.Select(buyer => Checkout.PlaceAcceptedAsync(buyer)));
+
+            // The storm lasts until every charge was refused at least twice: the first call and a retry after Retry-After.
+            await Poll.UntilAsync(
+                async () => (await provider.GetFromJsonAsync<JsonObject>("/v1/test/stats"))!["requests"]!.GetValue<long>(),
+                requests => requests >= 2 * orders.Length,
+                TimeSpan.FromSeconds(60),
+                requests => $"{requests} provider calls during the storm");
+            for (var i = 0; i < orders.Length; i++)
+            {
+                Assert.Equal("PENDING", (await buyers[i].GetFromJsonAsync<JsonObject>($"/api/orders/{orders[i]}"))!["status"]!.GetValue<string>());
+            }
+
+            (await provider.DeleteAsync("/v1/test/faults")).EnsureSuccessStatusCode();
+            for (var i = 0; i < orders.Length; i++)
+            {
+                var confirmed = await Checkout.WaitForStatusAsync(buyers[i], orders[i], "CONFIRMED", TimeSpan.FromSeconds(90));
+                var charge = Assert.Single((await Checkout.LedgerAsync(platform, orders[i])).Charges);
+                Assert.Equal((long)(confirmed["total"]!.GetValue<decimal>() * 100), charge["amount"]!.GetValue<long>());
+            }
+
+            Assert.Equal((100 - orders.Length, 0), await Checkout.StockAsync(platform, skuId, sellerId));
+        }
+        finally
+        {
+            await provider.DeleteAsync("/v1/test/faults");
+        }
+    }
+
+    /// <summary>A new product of demo seller A with 100 units, and buyers with one unit each in their carts.</summary>
+    private async Task<(Guid SkuId, Guid SellerId, HttpClient[] Buyers)> ShopAsync(string title, int buyerCount)
+    {
+        using var seller = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoSellerA));
+        using var created = await seller.PostAsJsonAsync("/api/catalog/products", CatalogToSearchTests.Product($"{title} {Guid.NewGuid():N}"));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var skuId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["variants"]![0]!["id"]!.GetValue<Guid>();
+        var sellerId = PlatformIdentity.DemoSellerAId;
+        await StorefrontProduct.SetStockAsync(seller, skuId, sellerId, 100);
+        var buyers = await Task.WhenAll(Enumerable.Range(0, buyerCount).Select(async _ =>
+        {
+            var buyer = await Checkout.NewBuyerAsync(platform);
+            await Checkout.AddToCartAsync(buyer, skuId, sellerId);
+            return buyer;
+        }));
+        return (skuId, sellerId, buyers);
     }
 
     /// <summary>A buyer's client: the same Idempotency-Key until it gets its 202, through a front door whose back end may be down.</summary>
