@@ -85,7 +85,8 @@ var inventory = builder.AddService<Projects.Inventory_API>("inventory", inventor
     // Every offer Catalog publishes gets a stock row; locally with demo stock so the seeded shop can sell.
     .WithEnvironment("Inventory__Demo__InitialStock", builder.ExecutionContext.IsRunMode ? "100" : "0")
     .WithReference(identity)
-    .WithDeadLetterReplay(admin);
+    .WithDeadLetterReplay(admin)
+    .WithSlowSwitch();
 
 var cart = builder.AddProject<Projects.Cart_API>("cart", launchProfileName: null)
     .WithServiceHttpEndpoint()

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
+using AspireShop.AppHost.Infrastructure;
 using AspireShop.TestKit;
 
 namespace AspireShop.Platform.Tests;
@@ -17,38 +17,11 @@ public static class ResourceProcesses
             ? pid
             : null;
 
-    /// <summary>SIGKILL to the process and everything under it (a project runs under a `dotnet run` wrapper), children first.</summary>
+    /// <summary>SIGKILL to the process and everything under it, as a crash (or the OOM killer) would.</summary>
     public static void KillTree(int? pid)
     {
         Assert.NotNull(pid);
-        var parents = new Dictionary<int, int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (int.TryParse(Path.GetFileName(directory), out var id))
-                {
-                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                    parents[id] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                }
-            }
-            catch (IOException)
-            {
-                // Gone while we looked.
-            }
-        }
-
-        var tree = new List<int> { pid!.Value };
-        for (var i = 0; i < tree.Count; i++)
-        {
-            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
-        }
-
-        foreach (var id in Enumerable.Reverse(tree))
-        {
-            using var kill = Process.Start("kill", ["-9", id.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-        }
+        ProcessTree.Signal(pid.Value, ProcessTree.Kill);
     }
 
     /// <summary>Kills the resource and waits until the supervisor has it running (a new process) and healthy again.</summary>
