@@ -5,6 +5,7 @@ using AspireShop.Payment.API.Domain;
 using AspireShop.Payment.API.Services;
 using AspireShop.Payment.Contracts;
 using AspireShop.TestKit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireShop.Payment.Tests;
 
@@ -59,6 +60,42 @@ public sealed class PaymentReconcilerTests : IAsyncLifetime
         Assert.Equal((PaymentStatus.Succeeded, charge.Amount, null), (payment.Status, payment.CapturedAmount, payment.NeedsAttentionAt));
         Assert.Equal(new PaymentSucceeded(charge.OrderId, payment.Id, charge.Amount, "USD"), Assert.Single(await app.RepliesAsync(charge.OrderId)));
         Assert.Single((await api.LedgerAsync(charge.OrderId.ToString())).Charges);
+    }
+
+    [Fact]
+    public async Task AWorkerThatDiedAfterTheProviderChargedButBeforeItRecordedIsTakenOverAfterItsLeaseWithOneCapture()
+    {
+        var clock = new ShiftedClock();
+        await using var provider = await ProviderHost.StartAsync(_infrastructure);
+        await using var app = await PaymentApp.StartAsync(_infrastructure, provider, clock: clock);
+        using var api = provider.Api();
+        var charge = Orders.Charge(amount: 31.40m);
+
+        // The dead worker's steps, up to the crash: its claim committed, then the provider charged; nothing recorded after.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var (payment, claimed) = await scope.ServiceProvider.GetRequiredService<PaymentStore>().ClaimChargeAsync(charge, CancellationToken.None);
+            Assert.True(claimed);
+            var answer = await scope.ServiceProvider.GetRequiredService<ProviderClient>().CreatePaymentIntentAsync(
+                new CreatePaymentIntentRequest(3140, "usd", charge.PaymentMethod, Confirm: true,
+                    new Dictionary<string, string> { [PaymentIntent.OrderReferenceKey] = charge.OrderId.ToString() }),
+                OrderPayment.ChargeKey(payment.OrderId),
+                CancellationToken.None);
+            Assert.Equal(ProviderOutcome.Ok, answer.Outcome);
+        }
+
+        // Within the lease the claim is the dead worker's: nobody asks.
+        Assert.Equal(0, await app.ReconcileAsync());
+        Assert.Equal(PaymentStatus.Processing, (await app.PaymentAsync(charge.OrderId))!.Status);
+
+        clock.Offset = TimeSpan.FromMinutes(2);
+        Assert.Equal(1, await app.ReconcileAsync());
+
+        var settled = (await app.PaymentAsync(charge.OrderId))!;
+        Assert.Equal((PaymentStatus.Succeeded, 31.40m), (settled.Status, settled.CapturedAmount));
+        Assert.Equal(new PaymentSucceeded(charge.OrderId, settled.Id, 31.40m, "USD"), Assert.Single(await app.RepliesAsync(charge.OrderId)));
+        Assert.Equal([false, true], app.PostsWithKey(OrderPayment.ChargeKey(charge.OrderId)).Select(c => c.Replayed));
+        Assert.Equal(settled.ProviderIntentId, Assert.Single((await api.LedgerAsync(charge.OrderId.ToString())).Charges).GetProperty("payment_intent").GetString());
     }
 
     [Fact]
