@@ -1,6 +1,7 @@
 using AspireShop.ServiceDefaults.Http;
 using AspireShop.ServiceDefaults.Messaging;
 using AspireShop.ServiceDefaults.OpenApi;
+using AspireShop.ServiceDefaults.Workers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -55,7 +56,7 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(KafkaTelemetry.MeterName, "Npgsql", "Polly", "Microsoft.Extensions.Http.Resilience"))
+                .AddMeter(KafkaTelemetry.MeterName, WorkerTelemetry.MeterName, "Npgsql", "Polly", "Microsoft.Extensions.Http.Resilience"))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName, KafkaTelemetry.ActivitySourceName, "Npgsql")
                 .AddAspNetCoreInstrumentation(options =>

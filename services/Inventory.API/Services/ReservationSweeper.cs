@@ -1,3 +1,4 @@
+using AspireShop.BuildingBlocks.Workers;
 using AspireShop.Inventory.API.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -7,43 +8,16 @@ namespace AspireShop.Inventory.API.Services;
 /// The guarantee behind reservation TTLs: every <c>Inventory:Reservations:SweepInterval</c> it releases all due holds
 /// in <c>FOR UPDATE SKIP LOCKED</c> batches, whatever Redis did or did not announce.
 /// </summary>
-public sealed partial class ReservationSweeper(IServiceScopeFactory scopes, IOptions<InventoryOptions> options, ILogger<ReservationSweeper> logger) : BackgroundService
+public sealed class ReservationSweeper(IServiceScopeFactory scopes, IOptions<InventoryOptions> options, TimeProvider clock, ILoggerFactory loggers)
+    : PeriodicWorker(nameof(ReservationSweeper), clock, loggers)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var settings = options.Value.Reservations;
-        using var timer = new PeriodicTimer(settings.SweepInterval);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var reservations = scope.ServiceProvider.GetRequiredService<Reservations>();
-                // A full batch means more may be due: keep going before waiting for the next tick.
-                while (await reservations.ExpireDueAsync(null, settings.SweepBatchSize, stoppingToken) == settings.SweepBatchSize)
-                {
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogSweepFailed(ex);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.Reservations.SweepInterval;
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override int BatchSize => options.Value.Reservations.SweepBatchSize;
 
-    [LoggerMessage(LogLevel.Warning, "Reservation sweep failed; retrying at the next interval")]
-    private partial void LogSweepFailed(Exception exception);
+    protected override async Task<int> RunRoundAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<Reservations>().ExpireDueAsync(null, BatchSize, cancellationToken);
+    }
 }

@@ -1,4 +1,5 @@
 using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.BuildingBlocks.Workers;
 using AspireShop.Ordering.API.Data;
 using AspireShop.Ordering.API.Domain;
 using AspireShop.Ordering.API.Extensions;
@@ -14,33 +15,21 @@ namespace AspireShop.Ordering.API.Services;
 /// and a warning) until an admin retries it: never dropped, never asked about forever.
 /// </summary>
 public sealed partial class OrderSagaTimer(
-    IServiceScopeFactory scopes, TimeProvider clock, IOptions<OrderingOptions> options, OrderingMetrics metrics, ILogger<OrderSagaTimer> logger)
-    : BackgroundService
+    IServiceScopeFactory scopes, TimeProvider clock, IOptions<OrderingOptions> options, OrderingMetrics metrics, ILoggerFactory loggers, ILogger<OrderSagaTimer> logger)
+    : PeriodicWorker(nameof(OrderSagaTimer), clock, loggers)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SagaTimerInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                while (await ResendDueAsync(stoppingToken) == options.Value.SagaTimerBatchSize)
-                {
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(ex);
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.SagaTimerInterval;
+
+    protected override int BatchSize => options.Value.SagaTimerBatchSize;
+
+    protected override Task<int> RunRoundAsync(CancellationToken cancellationToken) => ResendDueAsync(cancellationToken);
 
     public async Task<int> ResendDueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OrderingContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var due = await db.Database.SqlQuery<Guid>(
             $"""
             SELECT id AS "Value" FROM orders
@@ -56,7 +45,7 @@ public sealed partial class OrderSagaTimer(
         var orders = await db.Orders.Where(o => due.Contains(o.Id)).ToListAsync(cancellationToken);
         foreach (var order in orders)
         {
-            metrics.Lag(now - order.DeadlineAt!.Value);
+            RecordLag(now - order.DeadlineAt!.Value);
             var messages = OrderSaga.Resend(order, now, options.Value.SagaMaxResends);
             foreach (var message in messages)
             {
@@ -85,7 +74,4 @@ public sealed partial class OrderSagaTimer(
 
     [LoggerMessage(LogLevel.Warning, "Order {OrderId} needs attention: {Step} unanswered after {Attempts} re-sends; parked until an admin retries it")]
     private partial void LogParked(Guid orderId, SagaStep step, int attempts);
-
-    [LoggerMessage(LogLevel.Warning, "Saga timer round failed; next round retries")]
-    private partial void LogFailed(Exception ex);
 }

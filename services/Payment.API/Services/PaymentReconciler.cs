@@ -1,3 +1,4 @@
+using AspireShop.BuildingBlocks.Workers;
 using AspireShop.Payment.API.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -10,26 +11,15 @@ namespace AspireShop.Payment.API.Services;
 /// SKIP LOCKED for one lease), so several instances share the work; the provider bulkhead bounds calls at once. An item
 /// that never gets an answer is parked as needs-attention, with a metric, until an operator retries it.
 /// </summary>
-public sealed partial class PaymentReconciler(IServiceScopeFactory scopes, TimeProvider clock, IOptions<PaymentOptions> options, ILogger<PaymentReconciler> logger)
-    : BackgroundService
+public sealed partial class PaymentReconciler(
+    IServiceScopeFactory scopes, TimeProvider clock, IOptions<PaymentOptions> options, ILoggerFactory loggers, ILogger<PaymentReconciler> logger)
+    : PeriodicWorker(nameof(PaymentReconciler), clock, loggers)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ReconcileInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                while (await ReconcileDueAsync(stoppingToken) >= options.Value.ReconcileBatchSize)
-                {
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogRoundFailed(ex);
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.ReconcileInterval;
+
+    protected override int BatchSize => options.Value.ReconcileBatchSize;
+
+    protected override Task<int> RunRoundAsync(CancellationToken cancellationToken) => ReconcileDueAsync(cancellationToken);
 
     /// <summary>One round: lease what fell due and ask the provider about each; returns how many were leased.</summary>
     public async Task<int> ReconcileDueAsync(CancellationToken cancellationToken)
@@ -63,7 +53,4 @@ public sealed partial class PaymentReconciler(IServiceScopeFactory scopes, TimeP
 
     [LoggerMessage(LogLevel.Warning, "Reconciling {Id} failed; it is asked about again when its lease ends")]
     private partial void LogItemFailed(Exception ex, Guid id);
-
-    [LoggerMessage(LogLevel.Warning, "PaymentReconciler round failed; the next round retries")]
-    private partial void LogRoundFailed(Exception ex);
 }
