@@ -15,6 +15,7 @@ public static class ScenarioCatalog
         new JourneyScenario(newBuyerEachJourney: true),
         new JourneyScenario(newBuyerEachJourney: false),
         new CheckoutScenario(),
+        new ChaosScenario(),
         new FootprintScenario(),
     ];
 
