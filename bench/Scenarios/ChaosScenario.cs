@@ -66,7 +66,7 @@ public sealed class ChaosScenario : IScenario
     public string Name => "chaos";
 
     public string Description =>
-        $"{Orders:N0} orders at {VisitsPerSecond}/s under SIGKILLs (ordering, inventory, payment, cdc, provider, kafka), 10 % provider faults, " +
+        $"{Orders:N0} buyer visits at {VisitsPerSecond}/s under SIGKILLs (ordering, inventory, payment, cdc, provider, kafka), 10 % provider faults, " +
         "10 % duplicate POSTs, cancels: lost orders, double charges, over-refunds, oversells, time to all terminal (self-hosted only)";
 
     // Every bench request comes from one IP, and retries during an outage come in bursts.
@@ -111,7 +111,7 @@ public sealed class ChaosScenario : IScenario
         var kills = new ConcurrentQueue<(double AtS, ResourceKiller.Kill Kill)>();
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var soak = Stopwatch.StartNew();
-        var faults = new FaultRotation(provider, soak);
+        var faults = new FaultRotation(provider, () => ResourceKiller.Pid(platform, "payment-provider"), soak);
         var faulting = faults.RunAsync(stopFaults.Token);
         var buyerIds = buyers.Select(b => b.Id).ToArray();
         var progress = new ChaosProgress(arrivals, kills, faults, soak, orderingDb, buyerIds);
@@ -124,6 +124,7 @@ public sealed class ChaosScenario : IScenario
             await faults.ClearAsync(ProviderLatencyMs, cancellationToken);
             var chaosStopped = Stopwatch.StartNew();
             var chaosStoppedAt = DateTimeOffset.UtcNow;
+            var chaosSeconds = soak.Elapsed.TotalSeconds;
             Console.WriteLine($"[chaos] chaos stopped at {soak.Elapsed.TotalSeconds:0} s ({kills.Count} kills, faults cleared); draining (at most {Drain.TotalMinutes:0} min)");
 
             // Drain: every visit has its answer and every order of the bench's buyers is at rest.
@@ -219,7 +220,7 @@ public sealed class ChaosScenario : IScenario
                 ["visits"] = Orders,
                 ["visits_per_s"] = VisitsPerSecond,
                 ["soak_s"] = Math.Round(soakSeconds, 1),
-                ["chaos_s"] = Math.Round(soakSeconds, 1),
+                ["chaos_stopped_at_s"] = Math.Round(chaosSeconds, 1),
                 ["seed"] = seed,
                 ["duplicate_share"] = DuplicateShare,
                 ["cancel_share"] = CancelShare,
@@ -685,7 +686,7 @@ public sealed class ChaosScenario : IScenario
     /// faults do not pile up while nothing calls (a client's open breaker would otherwise meet one on every probe). The
     /// faults served are read back from the switch, not assumed; a provider restart clears a pending one (counted unknown).
     /// </summary>
-    private sealed class FaultRotation(ChaosProvider provider, Stopwatch soak)
+    private sealed class FaultRotation(ChaosProvider provider, Func<int?> providerPid, Stopwatch soak)
     {
         private const int MaxFaultsPerSwitch = 3;
         private readonly Dictionary<string, (long Set, long Served, long Unknown)> _modes = FaultModes.ToDictionary(m => m, _ => (0L, 0L, 0L), StringComparer.Ordinal);
@@ -693,6 +694,7 @@ public sealed class ChaosScenario : IScenario
         private readonly ConcurrentDictionary<string, long> _problems = new();
         private readonly JsonArray _samples = [];
         private long _lastRequests = -1;
+        private int? _lastPid;
         private long _calls;
         private long _restarts;
         private double _credit;
@@ -834,7 +836,9 @@ public sealed class ChaosScenario : IScenario
         private async Task<long> SettleAsync(CancellationToken cancellationToken)
         {
             var requests = await provider.RequestsAsync(cancellationToken);
-            var restarted = requests < _lastRequests;
+            // A new process (its counter, fault switch and latency start afresh): its pid changed, or its counter went back.
+            var pid = providerPid();
+            var restarted = requests < _lastRequests || (pid is not null && _lastPid is not null && pid != _lastPid);
             var calls = _lastRequests < 0 ? 0 : restarted ? requests : requests - _lastRequests;
             if (_pending is { } pending)
             {
@@ -852,6 +856,12 @@ public sealed class ChaosScenario : IScenario
                 else
                 {
                     var current = await provider.FaultsAsync(cancellationToken);
+                    if (pid is not null && providerPid() != pid)
+                    {
+                        // Restarted between the two reads: the switch read may be the new process's.
+                        throw new InvalidOperationException("The provider restarted while its fault switch was read.");
+                    }
+
                     var remaining = current["mode"]?.GetValue<string>() == pending.Mode && current["count"] is JsonValue left ? left.GetValue<int>() : 0;
                     var used = pending.Count - remaining;
                     lock (_lock)
@@ -874,7 +884,13 @@ public sealed class ChaosScenario : IScenario
                 }
             }
 
-            _lastRequests = requests;
+            if (restarted)
+            {
+                // The new process runs without the latency (and without a fault until the next one is set).
+                await provider.SetFaultsAsync(null, null, ProviderLatencyMs, cancellationToken);
+            }
+
+            (_lastRequests, _lastPid) = (requests, pid ?? _lastPid);
             return calls;
         }
 
