@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
+using AspireShop.AppHost.Infrastructure;
 using AspireShop.TestKit;
 
 namespace AspireShop.Bench.Platform;
 
 /// <summary>
 /// Killing a self-hosted resource the way a crash does and waiting for the supervisor to bring it back: the bench's
-/// copy of the test suite's <c>ResourceProcesses</c> (which asserts with xUnit, so the bench cannot reference it).
+/// counterpart of the test suite's <c>ResourceProcesses</c> (which asserts with xUnit); both walk the tree with the
+/// AppHost's <c>ProcessTree</c>.
 /// </summary>
 public static class ResourceKiller
 {
@@ -34,35 +36,8 @@ public static class ResourceKiller
     /// <returns>The processes killed, the root first.</returns>
     public static IReadOnlyList<int> KillTree(int pid)
     {
-        var parents = new Dictionary<int, int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var id))
-                {
-                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                    parents[id] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                }
-            }
-            catch (IOException)
-            {
-                // Gone while we looked.
-            }
-        }
-
-        var tree = new List<int> { pid };
-        for (var i = 0; i < tree.Count; i++)
-        {
-            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
-        }
-
-        foreach (var id in Enumerable.Reverse(tree))
-        {
-            using var kill = Process.Start("kill", ["-9", id.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-        }
-
+        var tree = ProcessTree.Of(pid);
+        ProcessTree.Signal(pid, ProcessTree.Kill);
         return tree;
     }
 
