@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,17 +9,22 @@ namespace AspireShop.AppHost.Infrastructure;
 /// <summary>
 /// What a container orchestrator's restart policy does, for native mode's processes: a service, stand-in or engine
 /// that exits with a failure (a crash, SIGKILL, an out-of-memory kill) is started again after a backoff that doubles
-/// up to <see cref="MaxDelay"/>, with full jitter, and the attempt is written to its console log on the dashboard. A
+/// up to <c>Supervisor:MaxRestartDelay</c> (30 s), with full jitter, and the attempt is written to its console log on the dashboard. A
 /// clean exit (the dashboard's Stop, a SIGTERM) is a decision someone made: that resource stays stopped.
 /// </summary>
 internal sealed partial class ResourceSupervisor(
     ResourceNotificationService notifications,
     ResourceCommandService commands,
     ResourceLoggerService resourceLogs,
+    IConfiguration configuration,
     ILogger<ResourceSupervisor> logger) : BackgroundService
 {
-    public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+    public const string MaxDelayKey = "Supervisor:MaxRestartDelay";
+
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+
+    // A test that crashes a service at one step after another wants it back at once, as a faster orchestrator would.
+    private readonly TimeSpan _maxDelay = configuration.GetValue(MaxDelayKey, TimeSpan.FromSeconds(30));
 
     // A resource that ran this long since its last restart counts as recovered: its next crash starts the backoff over.
     private static readonly TimeSpan Stable = TimeSpan.FromMinutes(1);
@@ -64,7 +70,7 @@ internal sealed partial class ResourceSupervisor(
             var now = DateTimeOffset.UtcNow;
             var (attempts, lastStart) = _restarts.GetValueOrDefault(resource.Name);
             attempts = now - lastStart > Stable ? 1 : attempts + 1;
-            var ceiling = Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, attempts - 1));
+            var ceiling = Math.Min(_maxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, attempts - 1));
             var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
             LogRestarting(console, resource.Name, exitCode, attempts, delay.TotalSeconds);
             LogRestarting(logger, resource.Name, exitCode, attempts, delay.TotalSeconds);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
+using AspireShop.ServiceDefaults.Diagnostics;
 using AspireShop.ServiceDefaults.Messaging;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
@@ -173,7 +174,10 @@ internal sealed partial class KafkaConsumerHost<THandler>(
                 using var activity = KafkaTelemetry.StartConsumeBatchActivity(batch, _options.GroupId);
                 await using var scope = scopes.CreateAsyncScope();
                 var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-                await handler.DispatchBatchAsync([.. batch.Select(r => ReceivedMessage.From(r))], stopping);
+                ReceivedMessage[] messages = [.. batch.Select(r => ReceivedMessage.From(r))];
+                HitCrashPoints("consume-before", messages);
+                await handler.DispatchBatchAsync(messages, stopping);
+                HitCrashPoints("consume-after", messages);
                 Handled.Add(batch.Count, new KeyValuePair<string, object?>("group", _options.GroupId));
                 return;
             }
@@ -204,7 +208,11 @@ internal sealed partial class KafkaConsumerHost<THandler>(
                 using var activity = KafkaTelemetry.StartConsumeActivity(result, _options.GroupId);
                 await using var scope = scopes.CreateAsyncScope();
                 var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-                await handler.DispatchAsync(ReceivedMessage.From(result, attempt), stopping);
+                var message = ReceivedMessage.From(result, attempt);
+                CrashPoints.Hit("consume-before", message.Type);
+                await handler.DispatchAsync(message, stopping);
+                // Between the handler's commit and the offset's: the message comes again and must change nothing.
+                CrashPoints.Hit("consume-after", message.Type);
                 Handled.Add(1, new KeyValuePair<string, object?>("group", _options.GroupId));
                 return;
             }
@@ -225,6 +233,14 @@ internal sealed partial class KafkaConsumerHost<THandler>(
             }
 
             await Task.Delay(_options.BackoffBefore(attempt + 1), stopping);
+        }
+    }
+
+    private static void HitCrashPoints(string point, ReceivedMessage[] messages)
+    {
+        foreach (var message in messages)
+        {
+            CrashPoints.Hit(point, message.Type);
         }
     }
 

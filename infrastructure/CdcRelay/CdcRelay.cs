@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Threading.Channels;
+using AspireShop.ServiceDefaults.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -138,6 +139,8 @@ public sealed partial class CdcRelay
                     await delivery.WaitAsync(cancellationToken);
                 }
 
+                // Published but not acknowledged: after a restart the slot sends the transaction again, as duplicates.
+                CrashPoints.Hit("relay-after-publish");
                 replication.SetReplicationStatus(ack.EndLsn);
                 // One status message for a run of already-delivered transactions rather than one each.
                 if (!pending.TryPeek(out var next) || !next.Deliveries.All(static d => d.IsCompleted))

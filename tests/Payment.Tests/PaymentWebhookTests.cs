@@ -5,6 +5,7 @@ using AspireShop.Payment.API.Domain;
 using AspireShop.Payment.API.Services;
 using AspireShop.Payment.Contracts;
 using AspireShop.TestKit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireShop.Payment.Tests;
 
@@ -95,6 +96,51 @@ public sealed class PaymentWebhookTests(PaymentFixture fixture) : IClassFixture<
         Assert.Single(await app.RepliesAsync(charge.OrderId));
         Assert.Single(app.PostsWithKey(OrderPayment.ChargeKey(charge.OrderId)));
         Assert.Single((await api.LedgerAsync(charge.OrderId.ToString())).Charges);
+    }
+
+    [Fact]
+    public async Task ARefundWhoseWorkerDiedAfterTheProviderRefundedIsSettledAtItsWebhookNotAfterTheLeaseWithOneRefund()
+    {
+        await using var receiver = await ProviderWebhookReceiver.StartAsync();
+        await using var provider = await ProviderHost.StartAsync(fixture.Infrastructure, webhookUrl: receiver.Url);
+        await using var app = await PaymentApp.StartAsync(fixture.Infrastructure, provider);
+        using var api = provider.Api();
+        var charge = Orders.Charge();
+        await app.HandleAsync(charge);
+        var payment = (await app.PaymentAsync(charge.OrderId))!;
+        Assert.Equal(PaymentStatus.Succeeded, payment.Status);
+
+        // The dead worker's steps, up to the crash: its refund claimed, then the provider refunded; nothing recorded after.
+        const string reason = "cancelled";
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var (refund, claimed) = await scope.ServiceProvider.GetRequiredService<PaymentStore>().OpenRefundAsync(payment.Id, reason, CancellationToken.None);
+            Assert.True(claimed);
+            var answer = await scope.ServiceProvider.GetRequiredService<ProviderClient>().CreateRefundAsync(
+                new CreateRefundRequest(payment.ProviderIntentId!, Money.ToMinorUnits(refund.Amount), new Dictionary<string, string>
+                {
+                    [PaymentIntent.OrderReferenceKey] = charge.OrderId.ToString(),
+                    ["reason"] = reason,
+                }),
+                Refund.ProviderKey(payment.Id, reason),
+                CancellationToken.None);
+            Assert.Equal(ProviderOutcome.Ok, answer.Outcome);
+        }
+
+        // Within the lease the claim is the dead worker's, until the provider's charge.refunded says the call went through.
+        Assert.Equal(0, await app.ReconcileAsync());
+        var webhook = await Poll.UntilAsync(
+            () => Task.FromResult(receiver.Received.FirstOrDefault(w => w.Type == "charge.refunded" && w.Body.Contains(charge.OrderId.ToString(), StringComparison.Ordinal))),
+            w => w is not null,
+            TimeSpan.FromSeconds(30),
+            _ => $"no charge.refunded webhook for {charge.OrderId}; received {receiver.Received.Count}");
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (await ForwardAsync(app, webhook!), await ForwardAsync(app, webhook!)));
+        Assert.Equal(1, await app.ReconcileAsync());
+
+        Assert.Equal(new PaymentRefunded(charge.OrderId, payment.Id, charge.Amount, "USD", reason), (await app.RepliesAsync(charge.OrderId)).OfType<PaymentRefunded>().Single());
+        Assert.Equal([false, true], app.PostsWithKey(Refund.ProviderKey(payment.Id, reason)).Select(c => c.Replayed));
+        Assert.Single((await api.LedgerAsync(charge.OrderId.ToString())).Refunds);
+        Assert.Equal(0, await app.ReconcileAsync());
     }
 
     private static async Task<HttpStatusCode> ForwardAsync(PaymentApp app, ReceivedWebhook webhook)

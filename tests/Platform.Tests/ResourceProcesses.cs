@@ -29,11 +29,20 @@ public static class ResourceProcesses
     {
         var before = Pid(platform, resource);
         KillTree(before);
+        await WaitForRestartAsync(platform, resource, [before], timeout);
+    }
+
+    /// <summary>
+    /// Waits until the resource runs again, healthy, with none of the <paramref name="dead"/> processes in its tree (the
+    /// <c>dotnet run</c> wrapper a kill took down, or the app a crash point ended), and with its app started under it.
+    /// </summary>
+    public static async Task WaitForRestartAsync(PlatformFixture platform, string resource, IReadOnlyCollection<int?> dead, TimeSpan timeout)
+    {
         await Poll.UntilAsync(
-            () => Task.FromResult(Pid(platform, resource)),
-            pid => pid is not null && pid != before,
+            () => Task.FromResult(Pid(platform, resource) is { } pid ? ProcessTree.Of(pid) : []),
+            tree => tree.Count > 1 && !tree.Any(p => dead.Contains(p)),
             timeout,
-            _ => $"{resource} was not started again after SIGKILL:\n{platform.Logs.Recent(resource)}");
+            _ => $"{resource} was not started again after it died:\n{platform.Logs.Recent(resource)}");
         using var healthy = new CancellationTokenSource(timeout);
         await platform.WaitHealthyAsync(resource, healthy.Token);
     }

@@ -35,6 +35,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public ResourceLogCapture Logs { get; private set; } = null!;
 
+    /// <summary>Where a test arms a crash point: a file named <c>&lt;resource&gt;.&lt;point&gt;</c>, renamed <c>.hit</c> when it fired.</summary>
+    public string CrashPointsDirectory => Path.Combine(_dataDirectory, "crash-points");
+
     /// <summary>A last say over the AppHost before it is built (the bench quiets its console, for example).</summary>
     public Action<IDistributedApplicationTestingBuilder>? Configure { get; init; }
 
@@ -49,13 +52,22 @@ public sealed class PlatformFixture : IAsyncLifetime
             "--DcpPublisher:WaitForResourceCleanup=false",
             // Any free port: a developer's running shop keeps 8080.
             "--Gateway:Port=0",
+            // A crashed process is back within a second: tests crash one service at step after step.
+            "--Supervisor:MaxRestartDelay=00:00:01",
         ]);
 
         // No dashboard runs under test, so nothing listens on the OTLP endpoint Aspire hands out; exporters retrying it
         // hold every service open for 10-15 s after it is told to stop.
+        // Every process can be told to crash at a named point (CrashPoints): a test drops a file here to arm one.
+        Directory.CreateDirectory(CrashPointsDirectory);
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
-            project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(context =>
+            {
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+                // CrashPoints.DirectoryVariable; named here because the CdcRelay links its own copy of that class.
+                context.EnvironmentVariables["CrashPoints__Directory"] = CrashPointsDirectory;
+            }));
         }
 
         Configure?.Invoke(builder);

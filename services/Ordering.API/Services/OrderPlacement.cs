@@ -4,6 +4,7 @@ using AspireShop.BuildingBlocks.Outbox;
 using AspireShop.Ordering.API.Apis;
 using AspireShop.Ordering.API.Data;
 using AspireShop.Ordering.API.Domain;
+using AspireShop.ServiceDefaults.Diagnostics;
 
 namespace AspireShop.Ordering.API.Services;
 
@@ -98,6 +99,8 @@ public sealed class OrderPlacement(OrderingContext db, IdempotencyStore keys, Ca
         await keys.CompleteAsync(db, scope, key, requestHash, response, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        // Accepted but the 202 never sent: the buyer's retry with the same key must get this order, not a second one.
+        CrashPoints.Hit("place-after-commit");
         return new PlaceOutcome.Respond(response, Replayed: false);
     }
 

@@ -4,6 +4,7 @@ using AspireShop.BuildingBlocks.Workers;
 using AspireShop.Payment.API.Domain;
 using AspireShop.Payment.API.Extensions;
 using AspireShop.Payment.Contracts;
+using AspireShop.ServiceDefaults.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace AspireShop.Payment.API.Services;
@@ -143,6 +144,7 @@ public sealed partial class PaymentProcessor(
             cancellationToken);
         if (answer.Outcome == ProviderOutcome.Ok)
         {
+            CrashPoints.Hit("refund-after-provider");
             if (await store.SettleRefundAsync(payment, refund, answer.Value!.Id, receipt, cancellationToken))
             {
                 metrics.RefundSettled("refunded");
@@ -177,6 +179,19 @@ public sealed partial class PaymentProcessor(
 
         if (IntentIdOf(providerEvent.Data.Target) is not { } intentId)
         {
+            await store.AnswerAsync(receipt, reply: null, cancellationToken);
+            return true;
+        }
+
+        if (RefundReasonOf(providerEvent.Data.Target) is { } reason)
+        {
+            // The refund's worker may have died after the provider refunded: the reconciler asks again with the same key
+            // now, instead of after the dead worker's lease. A live worker's settle and the reconciler's are one (guarded).
+            if (await store.MakeRefundDueAsync(intentId, reason, cancellationToken))
+            {
+                LogRefundPrompted(intentId, providerEvent.Id);
+            }
+
             await store.AnswerAsync(receipt, reply: null, cancellationToken);
             return true;
         }
@@ -236,6 +251,8 @@ public sealed partial class PaymentProcessor(
             return null;
         }
 
+        // The provider charged and Payment has not recorded it: only the reconciler's ask with the same key can tell.
+        CrashPoints.Hit("charge-after-provider");
         var (settledPayment, settled) = await store.SettleChargeAsync(payment.Id, settlement, receipt, cancellationToken);
         if (settled)
         {
@@ -333,6 +350,15 @@ public sealed partial class PaymentProcessor(
     };
 
     /// <summary>The intent an event is about: the intent itself, or a refund's <c>payment_intent</c>.</summary>
+    /// <summary>The reason a refund webhook's refund was asked for (its metadata), which names it here with its intent.</summary>
+    private static string? RefundReasonOf(JsonElement data) =>
+        data.ValueKind == JsonValueKind.Object
+        && data.TryGetProperty("object", out var kind) && kind.GetString() == "refund"
+        && data.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
+        && metadata.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String
+            ? reason.GetString()
+            : null;
+
     private static string? IntentIdOf(JsonElement data)
     {
         if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("object", out var kind))
@@ -354,6 +380,9 @@ public sealed partial class PaymentProcessor(
 
     [LoggerMessage(LogLevel.Information, "Charge of order {OrderId} settled by webhook {EventId}: {Status}")]
     private partial void LogSettledByWebhook(Guid orderId, string status, string eventId);
+
+    [LoggerMessage(LogLevel.Information, "Refund of intent {IntentId} made due for the reconciler by webhook {EventId}")]
+    private partial void LogRefundPrompted(string intentId, string eventId);
 
     [LoggerMessage(LogLevel.Information, "Refunded {Amount} of order {OrderId} ({Reason})")]
     private partial void LogRefunded(Guid orderId, decimal amount, string reason);

@@ -292,6 +292,17 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
         return (payments, refunds);
     }
 
+    /// <summary>A refund still open here that the provider says it made: due for the reconciler now, lease or not.</summary>
+    public async Task<bool> MakeRefundDueAsync(string intentId, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
+        return await db.Refunds
+            .Where(r => r.Reason == reason && r.Status != RefundStatus.Succeeded && r.NeedsAttentionAt == null
+                && db.Payments.Any(p => p.Id == r.PaymentId && p.ProviderIntentId == intentId))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.NextAttemptAt, now).SetProperty(r => r.UpdatedAt, now), cancellationToken) == 1;
+    }
+
     public Task<OrderPayment> GetAsync(Guid paymentId, CancellationToken cancellationToken) =>
         db.Payments.AsNoTracking().SingleAsync(p => p.Id == paymentId, cancellationToken);
 
