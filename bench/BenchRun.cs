@@ -35,7 +35,10 @@ public static class BenchRun
             context.Metrics["machine_load_1m"] = $"{loadBefore} before, {LoadAverage()} after ({Environment.ProcessorCount} cores)";
 
             var target = options.Target?.ToString() ?? "self-hosted native";
-            var report = new BenchReport(options.Scenario.Name, result, options.Load, target, startedAt, context.Metrics, context.Headline);
+            var report = new BenchReport(options.Scenario.Name, result, options.Load, target, startedAt, context.Metrics, context.Headline)
+            {
+                MarkdownPreface = context.MarkdownPreface,
+            };
             var (json, markdown) = report.Write(Path.Combine(AspireShop.TestKit.RepositoryPaths.Root, "bench", "results"));
             PrintSummary(options.Scenario, result, json, markdown);
             return options.Scenario.Succeeded(result) ? Succeeded : Failed;

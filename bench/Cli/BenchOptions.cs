@@ -14,6 +14,7 @@ public sealed record BenchOptions(IScenario Scenario, LoadOptions Load, Uri? Tar
         double duration = 20, warmup = 10;
         var concurrency = 32;
         Uri? target = null;
+        var faults = false;
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -36,6 +37,9 @@ public sealed record BenchOptions(IScenario Scenario, LoadOptions Load, Uri? Tar
                 case "--target":
                     target = Url(Value());
                     break;
+                case "--faults" when inlineValue is null:
+                    faults = true;
+                    break;
                 case var option when option.StartsWith('-'):
                     throw new UsageException($"unknown option '{option}'");
                 case var positional when scenarioName is null:
@@ -52,6 +56,14 @@ public sealed record BenchOptions(IScenario Scenario, LoadOptions Load, Uri? Tar
         }
 
         var scenario = ScenarioCatalog.Find(scenarioName) ?? throw new UsageException($"unknown scenario '{scenarioName}'");
+        if (faults)
+        {
+            // The faults are switched on the self-hosted provider stand-in, whose ledger is then checked.
+            scenario = target is not null
+                ? throw new UsageException("--faults needs the self-hosted platform (no --target): it switches the provider's faults")
+                : scenario.WithFaults() ?? throw new UsageException($"--faults: scenario '{scenario.Name}' has no faulted variant");
+        }
+
         return new BenchOptions(scenario, new LoadOptions(concurrency, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration)), target);
     }
 

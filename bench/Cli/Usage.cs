@@ -21,6 +21,7 @@ public static class Usage
         writer.WriteLine("  --warmup <seconds>     unmeasured warm-up before it (default 10)");
         writer.WriteLine("  --concurrency <n>      closed-loop clients (default 32)");
         writer.WriteLine("  --target <url>         load a running gateway; without it the platform is started natively and stopped after");
+        writer.WriteLine("  --faults               checkout only: ~10 % of payment provider calls faulted; results as checkout-faults beside the clean run");
         writer.WriteLine("  -h, --help             this text");
         writer.WriteLine();
         writer.WriteLine("Results: bench/results/<scenario>.json and .md");

@@ -13,6 +13,9 @@ public sealed class BenchReport(
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>Markdown a scenario puts between the title and the figure table, made from the finished report.</summary>
+    public Func<JsonObject, string>? MarkdownPreface { get; init; }
+
     public JsonObject ToJson()
     {
         var metrics = new JsonObject
@@ -56,11 +59,12 @@ public sealed class BenchReport(
         return report;
     }
 
-    public static string ToMarkdown(JsonObject report)
+    public static string ToMarkdown(JsonObject report, string? preface = null)
     {
         var markdown = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"# Bench: {report["scenario"]}")
             .AppendLine()
+            .Append(preface)
             .AppendLine("| figure | value |")
             .AppendLine("|---|---|");
         var headline = report.Where(entry => entry.Key is not ("scenario" or "metrics"));
@@ -81,7 +85,7 @@ public sealed class BenchReport(
         var jsonPath = Path.Combine(directory, $"{scenario}.json");
         var markdownPath = Path.Combine(directory, $"{scenario}.md");
         File.WriteAllText(jsonPath, json.ToJsonString(Indented) + Environment.NewLine);
-        File.WriteAllText(markdownPath, ToMarkdown(json));
+        File.WriteAllText(markdownPath, ToMarkdown(json, MarkdownPreface?.Invoke(json)));
         return (jsonPath, markdownPath);
     }
 

@@ -37,6 +37,9 @@ public sealed class BenchContext : IDisposable
     /// <summary>The scenario's own figures (ratios, counts); they land in the report's "metrics" next to the standard ones.</summary>
     public JsonObject Metrics { get; } = [];
 
+    /// <summary>Markdown for above the report's figure table, made from the finished report (e.g. beside an earlier run's figures).</summary>
+    public Func<JsonObject, string>? MarkdownPreface { get; set; }
+
     /// <summary>Figures an issue names as the result's own keys (e.g. <c>pss_mib</c>): written at the top level, beside <c>rps</c>.</summary>
     public JsonObject Headline { get; } = [];
 

@@ -13,7 +13,7 @@ namespace AspireShop.Bench.Scenarios;
 /// dice decided before the run (sent twice, cancelled right after the 202). Everything it saw is kept for the checks.
 /// </summary>
 public sealed class ChaosArrival(
-    int index, CheckoutBuyer buyer, (Guid SkuId, Guid SellerId) line, bool duplicate, TimeSpan duplicateAfter, bool cancel, TimeSpan cancelAfter)
+    CheckoutBuyer buyer, (Guid SkuId, Guid SellerId) line, bool duplicate, TimeSpan duplicateAfter, bool cancel, TimeSpan cancelAfter)
 {
     public const string Pending = "pending";
     public const string Accepted = "accepted";
@@ -22,8 +22,6 @@ public sealed class ChaosArrival(
     private readonly Lock _lock = new();
     private readonly HashSet<Guid> _orderIds = [];
     private string _outcome = Pending;
-
-    public int Index { get; } = index;
 
     public CheckoutBuyer Buyer { get; } = buyer;
 
@@ -109,17 +107,18 @@ public sealed class ChaosArrival(
 /// it has an answer that decides, within <see cref="GiveUpAfter"/> of the visit's start. The cart add checks the cart
 /// before adding again (a lost answer may have added the line); the order POST keeps its Idempotency-Key.
 /// </summary>
-public sealed class ChaosShopper(HttpClient gateway, BenchIdentity identity, TimeSpan giveUpAfter, string card)
+public sealed class ChaosShopper(HttpClient gateway, BenchIdentity identity, TimeSpan giveUpAfter)
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
-    private readonly ConcurrentDictionary<string, long> _attempts = new();
-    private readonly ConcurrentDictionary<string, byte> _reported = new();
-    private readonly byte[] _orderBody = JsonSerializer.SerializeToUtf8Bytes(new
+    private static readonly byte[] OrderBody = JsonSerializer.SerializeToUtf8Bytes(new
     {
         shippingAddress = new { name = "Chaos Buyer", line1 = "1 Main Street", city = "Springfield", postalCode = "12345", country = "US" },
-        paymentMethod = card,
+        paymentMethod = OrderBench.Card,
     });
+
+    private readonly ConcurrentDictionary<string, long> _attempts = new();
+    private readonly ConcurrentDictionary<string, byte> _reported = new();
 
     public TimeSpan GiveUpAfter { get; } = giveUpAfter;
 
@@ -198,8 +197,8 @@ public sealed class ChaosShopper(HttpClient gateway, BenchIdentity identity, Tim
                 return;
             }
 
-            var answer = await SendAsync("order", arrival, HttpMethod.Post, "api/orders", new ByteArrayContent(_orderBody) { Headers = { ContentType = Json } }, cancellationToken);
-            if (answer.Status == (int)HttpStatusCode.Accepted && OrderId(answer.Body) is { } orderId)
+            var answer = await SendAsync("order", arrival, HttpMethod.Post, "api/orders", new ByteArrayContent(OrderBody) { Headers = { ContentType = Json } }, cancellationToken);
+            if (answer.Status == (int)HttpStatusCode.Accepted && OrderBench.OrderId(answer.Body) is { } orderId)
             {
                 arrival.Answered(orderId);
                 return;
@@ -313,18 +312,6 @@ public sealed class ChaosShopper(HttpClient gateway, BenchIdentity identity, Tim
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
             return false;
-        }
-    }
-
-    private static Guid? OrderId(string? body)
-    {
-        try
-        {
-            return body is null ? null : JsonNode.Parse(body)?["id"]?.GetValue<Guid>();
-        }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
-        {
-            return null;
         }
     }
 

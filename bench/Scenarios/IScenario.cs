@@ -20,6 +20,9 @@ public interface IScenario
 
     Task<LoadResult> RunAsync(BenchContext context, CancellationToken cancellationToken);
 
+    /// <summary>The same scenario with the payment provider faulting a share of its calls (--faults); null when it has no such variant.</summary>
+    IScenario? WithFaults() => null;
+
     /// <summary>Whether the run measured something; a load scenario needs requests that did not all fail.</summary>
     bool Succeeded(LoadResult result) => result.Requests > 0 && result.Errors < result.Requests;
 }
