@@ -15,10 +15,16 @@ public abstract record OrderEvent(Guid OrderId, Guid BuyerId)
     public const string Topic = "outbox.event." + AggregateType;
 }
 
-/// <summary>Paid and sold: Fulfillment ships it, Cart forgets the ordered lines.</summary>
+/// <summary>
+/// Paid and sold: Fulfillment ships it to <see cref="ShipTo"/>, Cart forgets the ordered lines. ShipTo is null only
+/// in events written before it was added.
+/// </summary>
 public sealed record OrderConfirmed(
-    Guid OrderId, Guid BuyerId, IReadOnlyList<OrderLine> Lines, decimal Total, string Currency, DateTimeOffset ConfirmedAt)
+    Guid OrderId, Guid BuyerId, IReadOnlyList<OrderLine> Lines, decimal Total, string Currency, DateTimeOffset ConfirmedAt, ShipTo? ShipTo = null)
     : OrderEvent(OrderId, BuyerId);
+
+/// <summary>Where the buyer asked the order to be delivered.</summary>
+public sealed record ShipTo(string Name, string Line1, string? Line2, string City, string PostalCode, string Country);
 
 /// <summary>Ended without a sale (or was cancelled after one, then refunded and restocked).</summary>
 public sealed record OrderFailed(Guid OrderId, Guid BuyerId, string Reason, DateTimeOffset FailedAt) : OrderEvent(OrderId, BuyerId);

@@ -227,7 +227,9 @@ public static class OrderSaga
         Enter(order, SagaStep.Confirmed, now);
         Record(order, "confirmed", null, now);
         var lines = order.Lines.Select(l => new Contracts.OrderLine(l.SkuId, l.SellerId, l.ProductId, l.ProductTitle, l.Quantity, l.UnitPrice, l.ReservationId)).ToList();
-        return [Send<OrderEvent>(new OrderConfirmed(order.Id, order.BuyerId, lines, order.Total, order.Currency, now), OrderEvent.AggregateType, order.Id)];
+        var address = order.ShippingAddress;
+        var shipTo = new ShipTo(address.Name, address.Line1, address.Line2, address.City, address.PostalCode, address.Country);
+        return [Send<OrderEvent>(new OrderConfirmed(order.Id, order.BuyerId, lines, order.Total, order.Currency, now, shipTo), OrderEvent.AggregateType, order.Id)];
     }
 
     private static IReadOnlyList<OutboxEvent> Fail(Order order, string reason, DateTimeOffset now)
