@@ -24,6 +24,8 @@ var identityDb = platform.AddDatabase("identitydb");
 var inventoryDb = platform.AddDatabase("inventorydb");
 var orderingDb = platform.AddDatabase("orderingdb");
 var paymentDb = platform.AddDatabase("paymentdb");
+var fulfillmentDb = platform.AddDatabase("fulfillmentdb");
+var sellerDb = platform.AddDatabase("sellerdb");
 
 // Client secrets are generated once and kept in the AppHost's user secrets (dev) or asked for at deploy time (azd).
 var cartSecret = builder.AddParameter("cart-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
@@ -45,7 +47,8 @@ var gateway = builder.AddProject<Projects.Gateway_API>("gateway", launchProfileN
 
 // Identity first: every other service validates its tokens, and the dashboard's admin commands sign in with it.
 var identity = builder.AddService<Projects.Identity_API>("identity", identityDb)
-    .WithHttpHealthCheck("/health")
+    // Kafka for Seller's approvals, which grant the seller role.
+    .WithPlatform(platform)
     // Tokens name the public front door as issuer, whether they were minted through the gateway or directly.
     .WithEnvironment("Identity__Issuer", ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/auth/"))
     // Demo users (README) exist only when run locally; a deployment (azd, publish mode) starts with none.
@@ -54,6 +57,7 @@ var identity = builder.AddService<Projects.Identity_API>("identity", identityDb)
     .WithEnvironment("Identity__Clients__dashboard__Secret", dashboardSecret)
     .WithEnvironment("Identity__Clients__dashboard__Roles__0", "admin");
 var admin = new DashboardAdmin(identity, dashboardSecret);
+identity.WithDeadLetterReplay(admin);
 
 var catalog = builder.AddService<Projects.Catalog_API>("catalog", catalogDb)
     .WithPlatform(platform)
@@ -142,6 +146,20 @@ var ordering = builder.AddService<Projects.Ordering_API>("ordering", orderingDb)
     .WithAdminCommand(admin, "/admin/orders/needs-attention/retry", "Retry parked orders", "retry-parked-orders",
         "Orders the saga timer parked (needs attention) have their step's command sent again");
 
+// Onboarding: users apply, admins approve, and Identity grants the seller role by event.
+var seller = builder.AddService<Projects.Seller_API>("seller", sellerDb)
+    .WithPlatform(platform)
+    .WithReference(identity)
+    // The demo sellers Identity seeds get their seller profiles, locally only.
+    .WithEnvironment("Seller__SeedDemoSellers", builder.ExecutionContext.IsRunMode ? "true" : "false")
+    .WithDeadLetterReplay(admin);
+
+// One shipment per seller of a confirmed order; sellers ship their own, buyers track theirs.
+var fulfillment = builder.AddService<Projects.Fulfillment_API>("fulfillment", fulfillmentDb)
+    .WithPlatform(platform)
+    .WithReference(identity)
+    .WithDeadLetterReplay(admin);
+
 // The front door opens once what is behind it is up: no 502s for the first shopper after a start.
 gateway
     .WithReference(identity).WaitFor(identity)
@@ -150,7 +168,9 @@ gateway
     .WithReference(inventory).WaitFor(inventory)
     .WithReference(cart).WaitFor(cart)
     .WithReference(ordering).WaitFor(ordering)
-    .WithReference(payment).WaitFor(payment);
+    .WithReference(payment).WaitFor(payment)
+    .WithReference(fulfillment).WaitFor(fulfillment)
+    .WithReference(seller).WaitFor(seller);
 
 // Printed next to the dashboard's login link when the gateway is ready, which it is only after every service it routes to.
 builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, (_, _) =>

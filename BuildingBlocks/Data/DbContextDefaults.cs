@@ -6,10 +6,10 @@ using Npgsql;
 namespace AspireShop.BuildingBlocks.Data;
 
 /// <summary>
-/// How every service's EF Core context talks to PostgreSQL, passed to Aspire's <c>AddNpgsqlDbContext</c>: the same
+/// How every service's EF Core context talks to PostgreSQL, applied by <see cref="DbContextRegistration"/>: the same
 /// statement preparation as <see cref="DataSourceDefaults"/>, and no automatic savepoints.
 /// </summary>
-public static class DbContextDefaults
+internal static class DbContextDefaults
 {
     public static string? ConnectionString(string? connectionString)
     {

@@ -20,6 +20,12 @@ public static partial class MigrateStep
         where TContext : DbContext
     {
         await using var scope = services.CreateAsyncScope();
+        // It creates the tables and the tenant role, so it works as the connecting user, never as the role.
+        if (scope.ServiceProvider.GetService<TenantContext>() is { } tenant)
+        {
+            tenant.IsSchemaOwner = true;
+        }
+
         var context = scope.ServiceProvider.GetRequiredService<TContext>();
         // On a fresh database EF otherwise logs a spurious "Failed executing DbCommand" error (npgsql/efcore.pg#3407).
         await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
@@ -47,6 +53,12 @@ public static partial class MigrateStep
             if (then is not null)
             {
                 await using var scope = host.Services.CreateAsyncScope();
+                // Seeding belongs to the step too: it writes every tenant's rows.
+                if (scope.ServiceProvider.GetService<TenantContext>() is { } tenant)
+                {
+                    tenant.IsSchemaOwner = true;
+                }
+
                 await then(scope.ServiceProvider);
             }
 

@@ -22,6 +22,7 @@ app.UseAntiforgery();
 app.MapConnectApi();
 app.MapAccountApi();
 app.MapUsersApi();
+app.MapDeadLetterReplay();
 
 app.Run();
 return 0;

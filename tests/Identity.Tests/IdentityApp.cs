@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using AspireShop.Identity.API.Data;
+using AspireShop.Identity.API.Events;
 using AspireShop.Identity.API.Extensions;
 using AspireShop.TestKit;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -30,6 +31,8 @@ public sealed class IdentityApp : ServiceHost<IdentityApi::Program>
     public const string StorefrontRedirectUri = "http://storefront.test/callback";
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(10);
 
+    private const string SellerConsumer = "Messaging:Consumers:" + SellerApprovedHandler.ConsumerGroup;
+
     private IdentityApp(IReadOnlyDictionary<string, string?> settings, string databaseConnectionString)
         : base(settings)
     {
@@ -38,14 +41,25 @@ public sealed class IdentityApp : ServiceHost<IdentityApi::Program>
 
     public string DatabaseConnectionString { get; }
 
+    /// <summary>Where this app reads Seller's events (<c>outbox.event.seller</c> in the platform).</summary>
+    public string SellerEventsTopic => Settings[$"{SellerConsumer}:Topics:0"]!;
+
     /// <summary>A new database unless one is given (a second instance of the same deployment).</summary>
     public static async Task<IdentityApp> StartAsync(InfrastructureFixture infrastructure, string? database = null, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var migrate = database is null;
         database ??= await infrastructure.CreateDatabaseAsync("identity");
+        var sellerEvents = await infrastructure.CreateTopicAsync("seller-events", partitions: 3);
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:identitydb"] = database,
+            // Seller's approvals, on a topic and group of this app's own.
+            ["ConnectionStrings:kafka"] = infrastructure.KafkaBootstrapServers,
+            ["Kafka:Consumer:session.timeout.ms"] = "3000",
+            ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
+            ["Kafka:Consumer:fetch.wait.max.ms"] = "10",
+            [$"{SellerConsumer}:GroupId"] = $"{SellerApprovedHandler.ConsumerGroup}.test-{Guid.NewGuid():N}",
+            [$"{SellerConsumer}:Topics:0"] = sellerEvents,
             ["Identity:Issuer"] = Issuer,
             ["Identity:AccessTokenLifetime"] = AccessTokenLifetime.ToString(),
             ["Identity:SeedDemoUsers"] = "true",

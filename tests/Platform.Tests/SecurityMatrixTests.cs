@@ -20,7 +20,8 @@ namespace AspireShop.Platform.Tests;
 [Collection(PlatformCollection.Name)]
 public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestOutputHelper output)
 {
-    private enum Caller { Anonymous, Buyer, OtherBuyer, SellerA, SellerB, Admin, Expired, ForeignKey, AlgNone }
+    /// <summary>Applicant: a user whose application to sell is pending, so still only a buyer.</summary>
+    private enum Caller { Anonymous, Buyer, OtherBuyer, Applicant, SellerA, SellerB, Admin, Expired, ForeignKey, AlgNone }
 
     /// <summary>One call per caller in <see cref="Expected"/>; <see cref="Route"/> is the operation it covers, as the services document it.</summary>
     private sealed record Row(string Name, HttpMethod Method, Func<string> Path, Func<JsonNode?>? Body, Dictionary<Caller, int[]> Expected)
@@ -37,6 +38,8 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
         var tokens = await TokensAsync();
         var reservation = await BuyerReservationAsync(tokens[Caller.Buyer], product);
         var order = await BuyerOrderAsync(tokens[Caller.Buyer]);
+        var shipment = await ShipmentOfAsync(tokens[Caller.Buyer], order);
+        var application = await ApplyToSellAsync(tokens[Caller.Applicant]);
         var a = PlatformIdentity.DemoSellerAId;
 
         var (x, y) = (Guid.NewGuid(), Guid.NewGuid());
@@ -111,6 +114,48 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
             new Row("retry parked orders", HttpMethod.Post, () => "/admin/orders/needs-attention/retry", null, AdminOnly(200)).For("POST /admin/orders/needs-attention/retry"),
             new Row("parked payments", HttpMethod.Get, () => "/api/payments/needs-attention", null, AdminOnly(200)).For("GET /api/payments/needs-attention"),
             new Row("retry parked payments", HttpMethod.Post, () => "/api/payments/needs-attention/retry", null, AdminOnly(200)).For("POST /api/payments/needs-attention/retry"),
+
+            // Shipments: seller A's own (admins any), 404 for seller B; a buyer reads its own order's. The moves run in order,
+            // so A's second caller (the admin) repeats a move already made (200, same state) and cancel comes after shipping.
+            new Row("my shipments", HttpMethod.Get, () => "/api/fulfillment/shipments", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 200, admin: 200)).For("GET /api/fulfillment/shipments"),
+            new Row("A's shipment", HttpMethod.Get, () => $"/api/fulfillment/shipments/{shipment}", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("GET /api/fulfillment/shipments/{id}"),
+            new Row("an order's shipments", HttpMethod.Get, () => $"/api/fulfillment/orders/{order}/shipments", null,
+                Expect(anonymous: 401, buyer: 200, otherBuyer: 404, sellerA: 403, sellerB: 403, admin: 200)).For("GET /api/fulfillment/orders/{orderId}/shipments"),
+            new Row("pack A's shipment", HttpMethod.Post, () => $"/api/fulfillment/shipments/{shipment}/pack", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("POST /api/fulfillment/shipments/{id}/pack"),
+            new Row("ship A's shipment", HttpMethod.Post, () => $"/api/fulfillment/shipments/{shipment}/ship",
+                () => new JsonObject { ["carrier"] = "DHL", ["trackingNumber"] = "JD014600006281230701" },
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("POST /api/fulfillment/shipments/{id}/ship"),
+            new Row("deliver A's shipment", HttpMethod.Post, () => $"/api/fulfillment/shipments/{shipment}/deliver", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("POST /api/fulfillment/shipments/{id}/deliver"),
+            new Row("cancel A's delivered shipment", HttpMethod.Post, () => $"/api/fulfillment/shipments/{shipment}/cancel", () => new JsonObject { ["reason"] = "out of stock" },
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 409, sellerB: 404, admin: 409)).For("POST /api/fulfillment/shipments/{id}/cancel"),
+
+            // Selling: any signed-in user may apply (an empty form is refused before anything is written); an application is
+            // its applicant's and the admins'; only admins decide; a profile is its seller's and the admins'.
+            new Row("apply to sell (empty form)", HttpMethod.Post, () => "/api/sellers/applications", () => new JsonObject(),
+                Expect(anonymous: 401, buyer: 400, otherBuyer: 400, sellerA: 400, sellerB: 400, admin: 400)).For("POST /api/sellers/applications"),
+            new Row("my applications", HttpMethod.Get, () => "/api/sellers/applications/mine", null, Real(anonymous: 401, ok: 200))
+                .For("GET /api/sellers/applications/mine"),
+            new Row("an applicant's application", HttpMethod.Get, () => $"/api/sellers/applications/{application}", null,
+                Expect(anonymous: 401, buyer: 404, otherBuyer: 404, sellerA: 404, sellerB: 404, admin: 200, applicant: 200)).For("GET /api/sellers/applications/{id}"),
+            new Row("pending applications", HttpMethod.Get, () => "/api/sellers/applications?status=pending", null, AdminOnly(200))
+                .For("GET /api/sellers/applications"),
+            new Row("approve an unknown application", HttpMethod.Post, () => $"/api/sellers/applications/{x}/approve", () => new JsonObject(), AdminOnly(404))
+                .For("POST /api/sellers/applications/{id}/approve"),
+            new Row("reject an unknown application", HttpMethod.Post, () => $"/api/sellers/applications/{x}/reject", () => new JsonObject { ["reason"] = "incomplete" }, AdminOnly(404))
+                .For("POST /api/sellers/applications/{id}/reject"),
+            new Row("my seller profile", HttpMethod.Get, () => "/api/sellers/me", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 200, admin: 403)).For("GET /api/sellers/me"),
+            new Row("update my seller profile (empty form)", HttpMethod.Put, () => "/api/sellers/me", () => new JsonObject(),
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 400, sellerB: 400, admin: 403)).For("PUT /api/sellers/me"),
+            new Row("all sellers", HttpMethod.Get, () => "/api/sellers", null, AdminOnly(200)).For("GET /api/sellers"),
+            new Row("A's seller profile", HttpMethod.Get, () => $"/api/sellers/{a}", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("GET /api/sellers/{id}"),
+            new Row("set an unknown seller's commission", HttpMethod.Put, () => $"/api/sellers/{x}/commission", () => new JsonObject { ["commissionBasisPoints"] = 800 }, AdminOnly(404))
+                .For("PUT /api/sellers/{id}/commission"),
 
             // Replays run from the dashboard against each service; the gateway does not publish them.
             new Row("replay dead letters", HttpMethod.Post, () => "/admin/dead-letters/replay", null, Everyone(404)).For("POST /admin/dead-letters/replay"),
@@ -276,6 +321,7 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
         {
             [Caller.Buyer] = await RegisteredBuyerAsync(gateway),
             [Caller.OtherBuyer] = await RegisteredBuyerAsync(gateway),
+            [Caller.Applicant] = await RegisteredBuyerAsync(gateway),
             [Caller.SellerA] = await platform.TokenAsync(PlatformIdentity.DemoSellerA),
             [Caller.SellerB] = await platform.TokenAsync(PlatformIdentity.DemoSellerB),
             [Caller.Admin] = await platform.TokenAsync(PlatformIdentity.DemoAdmin),
@@ -353,6 +399,32 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
         return cart["lines"]![0]!["reservationId"]!.GetValue<Guid>();
     }
 
+    /// <summary>The applicant's pending application to sell.</summary>
+    private async Task<Guid> ApplyToSellAsync(string applicantToken)
+    {
+        using var applicant = platform.CreateHttpClient("gateway", applicantToken);
+        using var applied = await applicant.PostAsJsonAsync("/api/sellers/applications",
+            new { businessName = "Matrix Traders", contactEmail = "matrix@example.test", payoutAccount = "DE89370400440532013000" });
+        Assert.True(applied.StatusCode == HttpStatusCode.Created, await applied.Content.ReadAsStringAsync());
+        return (await applied.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+    }
+
+    /// <summary>Seller A's shipment of the buyer's order, once Fulfillment has made it from OrderConfirmed.</summary>
+    private async Task<Guid> ShipmentOfAsync(string buyerToken, Guid order)
+    {
+        using var buyer = platform.CreateHttpClient("gateway", buyerToken);
+        var shipments = await Poll.UntilAsync(
+            async () =>
+            {
+                using var response = await buyer.GetAsync($"/api/fulfillment/orders/{order}/shipments");
+                return response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<JsonObject>())!["shipments"]!.AsArray() : null;
+            },
+            found => found is { Count: > 0 },
+            TimeSpan.FromSeconds(30),
+            _ => $"no shipment of order {order}");
+        return shipments![0]!["id"]!.GetValue<Guid>();
+    }
+
     /// <summary>An order of the buyer, placed, paid and then cancelled (FAILED): at rest, so its event stream ends at once.</summary>
     private async Task<Guid> BuyerOrderAsync(string buyerToken)
     {
@@ -372,7 +444,7 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
 
     /// <summary>Every caller but <paramref name="allowed"/>: no or bad token → 401, the wrong role → 403.</summary>
     private static Row Closed(string name, HttpMethod method, string path, params Caller[] allowed) =>
-        new(name, method, () => path, () => new JsonObject(), Enum.GetValues<Caller>().Except(allowed).ToDictionary(
+        new(name, method, () => path, () => new JsonObject(), Enum.GetValues<Caller>().Except(allowed.Contains(Caller.OtherBuyer) ? [.. allowed, Caller.Applicant] : allowed).ToDictionary(
             c => c,
             c => c is Caller.Anonymous or Caller.Expired or Caller.ForeignKey or Caller.AlgNone ? Unauthorized : Forbidden));
 
@@ -390,11 +462,13 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
         Enum.GetValues<Caller>().ToDictionary(c => c, _ => new[] { status });
 
     /// <summary>Forged and expired tokens must fare exactly as no token at all.</summary>
-    private static Dictionary<Caller, int[]> Expect(int anonymous, int buyer, int otherBuyer, int sellerA, int sellerB, int admin) => new()
+    /// <summary>The applicant is another buyer unless <paramref name="applicant"/> says otherwise.</summary>
+    private static Dictionary<Caller, int[]> Expect(int anonymous, int buyer, int otherBuyer, int sellerA, int sellerB, int admin, int? applicant = null) => new()
     {
         [Caller.Anonymous] = [anonymous],
         [Caller.Buyer] = [buyer],
         [Caller.OtherBuyer] = [otherBuyer],
+        [Caller.Applicant] = [applicant ?? otherBuyer],
         [Caller.SellerA] = [sellerA],
         // Another seller may be told 403 or 404 (not revealing existence is fine); never 2xx.
         [Caller.SellerB] = sellerB == 403 ? [403, 404] : [sellerB],

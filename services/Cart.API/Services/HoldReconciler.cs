@@ -1,7 +1,6 @@
+using AspireShop.BuildingBlocks.Workers;
 using AspireShop.Cart.API.Extensions;
-using AspireShop.ServiceDefaults.Http;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace AspireShop.Cart.API.Services;
 
@@ -16,27 +15,24 @@ public sealed partial class HoldReconciler(
     CartStore store,
     InventoryClient inventory,
     IOptions<CartOptions> options,
-    ILogger<HoldReconciler> logger) : BackgroundService
+    TimeProvider clock,
+    ILoggerFactory loggers,
+    ILogger<HoldReconciler> logger) : PeriodicWorker(nameof(HoldReconciler), clock, loggers)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.HoldReconciler.Interval;
+
+    protected override int BatchSize => options.Value.HoldReconciler.BatchSize;
+
+    /// <summary>One round: settles the oldest intents past <c>Cart:HoldReconciler:After</c>; returns how many.</summary>
+    protected override async Task<int> RunRoundAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value.HoldReconciler;
-        using var timer = new PeriodicTimer(settings.Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var due = await intents.OlderThanAsync(options.Value.HoldReconciler.After, BatchSize);
+        foreach (var intent in due)
         {
-            try
-            {
-                foreach (var intent in await intents.OlderThanAsync(settings.After, settings.BatchSize))
-                {
-                    await SettleAsync(intent, stoppingToken);
-                }
-            }
-            catch (Exception ex) when (ex is DependencyUnavailableException or RedisException or RedisTimeoutException)
-            {
-                // Nothing is lost: the intents stay and the next tick tries again.
-                LogDeferred(ex.Message);
-            }
+            await SettleAsync(intent, cancellationToken);
         }
+
+        return due.Count;
     }
 
     public async Task SettleAsync(HoldIntent intent, CancellationToken cancellationToken)
@@ -70,7 +66,4 @@ public sealed partial class HoldReconciler(
 
     [LoggerMessage(LogLevel.Information, "Released a hold of buyer {BuyerId} for {SkuId}/{SellerId} that no cart line references")]
     private partial void LogReleased(Guid buyerId, Guid skuId, Guid sellerId);
-
-    [LoggerMessage(LogLevel.Warning, "Hold reconciliation deferred: {Reason}")]
-    private partial void LogDeferred(string reason);
 }

@@ -40,8 +40,7 @@ public static class Extensions
     public static void AddCatalogDatabase(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(DatabaseName, configureDataSourceBuilder: DataSourceDefaults.Configure);
-        builder.AddNpgsqlDbContext<CatalogContext>(
-            DatabaseName, settings => settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString), DbContextDefaults.Configure);
+        builder.AddServiceDbContext<CatalogContext>(DatabaseName);
     }
 
     public static void AddCatalogSeeder(this IServiceCollection services)

@@ -24,6 +24,8 @@ public static class GatewayRoutes
         ["ordering"] = "ordering",
         ["payment"] = "payment",
         ["identity"] = "identity",
+        ["fulfillment"] = "fulfillment",
+        ["seller"] = "seller",
     };
 
     public static IReadOnlyList<RouteConfig> Routes { get; } =
@@ -59,6 +61,16 @@ public static class GatewayRoutes
         // The provider's webhooks carry no token: Payment verifies their signature and only re-reads the provider's truth.
         Route("payments-webhooks", "payment", "/api/payments/webhooks", GatewayPolicies.Anonymous, ["POST"]),
         Route("payments-admin", "payment", "/api/payments/{**rest}", GatewayPolicies.Admin),
+
+        // Any signed-in user may apply to sell; Seller itself decides who sees which profile, and only admins decide.
+        Route("seller-applications-decide", "seller", "/api/sellers/applications/{id}/{**decision}", GatewayPolicies.Admin, ["POST"], GatewayRateLimits.Writes),
+        Route("sellers-read", "seller", "/api/sellers/{**rest}", policy: null, Reads),
+        Route("sellers-write", "seller", "/api/sellers/{**rest}", policy: null, rateLimit: GatewayRateLimits.Writes),
+
+        // Sellers move their own shipments (Fulfillment answers 404 for another's); a buyer reads its own order's.
+        Route("fulfillment-order-shipments", "fulfillment", "/api/fulfillment/orders/{orderId}/shipments", GatewayPolicies.BuyerOrAdmin, Reads),
+        Route("fulfillment-shipments-read", "fulfillment", "/api/fulfillment/shipments/{**rest}", GatewayPolicies.SellerOrAdmin, Reads),
+        Route("fulfillment-shipments-write", "fulfillment", "/api/fulfillment/shipments/{**rest}", GatewayPolicies.SellerOrAdmin, rateLimit: GatewayRateLimits.Writes),
 
         // Identity guards its own admin endpoints; the token endpoint is throttled per IP against password guessing.
         Route("identity", "identity", "/auth/{**rest}", GatewayPolicies.Anonymous, rateLimit: GatewayRateLimits.Auth),

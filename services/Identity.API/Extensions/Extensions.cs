@@ -2,8 +2,10 @@ using AspireShop.BuildingBlocks.Data;
 using AspireShop.Identity.API.Apis;
 using AspireShop.Identity.API.Data;
 using AspireShop.Identity.API.Domain;
+using AspireShop.Identity.API.Events;
 using AspireShop.Identity.API.Security;
 using AspireShop.Identity.API.Services;
+using AspireShop.Seller.Contracts;
 using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Authentication;
@@ -19,6 +21,7 @@ namespace AspireShop.Identity.API.Extensions;
 public static class Extensions
 {
     public const string DatabaseName = "identitydb";
+    public const string KafkaName = "kafka";
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -31,6 +34,10 @@ public static class Extensions
         builder.AddTokenServer();
         builder.AddIdentityAuthentication();
 
+        // Seller's approvals grant the seller role: by event, never by reading another service's database.
+        builder.AddKafkaClients(KafkaName);
+        builder.AddEventHandler<SellerEvent, SellerApprovedHandler>(SellerApprovedHandler.ConsumerGroup, SellerEvent.Topic);
+
         // Hosted services start before Kestrel accepts requests: clients and demo users exist for the first one.
         builder.Services.AddHostedService<SeedOnStart>();
         builder.Services.AddHostedService<TokenPruning>();
@@ -38,8 +45,7 @@ public static class Extensions
 
     /// <summary>EF Core for users, keys and OpenIddict's stores; what the migrate step needs too.</summary>
     public static void AddIdentityDatabase(this IHostApplicationBuilder builder) =>
-        builder.AddNpgsqlDbContext<IdentityContext>(
-            DatabaseName, settings => settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString), DbContextDefaults.Configure);
+        builder.AddServiceDbContext<IdentityContext>(DatabaseName);
 
     /// <summary>Users, keys, OpenIddict's stores and the seeder, without the token server's endpoints.</summary>
     public static void AddIdentityStores(this IServiceCollection services)

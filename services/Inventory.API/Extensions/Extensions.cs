@@ -61,7 +61,6 @@ public static class Extensions
     public static void AddInventoryDatabase(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(DatabaseName, configureDataSourceBuilder: DataSourceDefaults.Configure);
-        builder.AddNpgsqlDbContext<InventoryContext>(
-            DatabaseName, settings => settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString), DbContextDefaults.Configure);
+        builder.AddServiceDbContext<InventoryContext>(DatabaseName);
     }
 }

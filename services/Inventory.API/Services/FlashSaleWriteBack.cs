@@ -1,3 +1,4 @@
+using AspireShop.BuildingBlocks.Workers;
 using AspireShop.Inventory.API.Data.Schema;
 using AspireShop.Inventory.API.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,63 +14,51 @@ namespace AspireShop.Inventory.API.Services;
 /// idempotent (insert on the reservation id, transitions only from active), so a crash anywhere loses and doubles
 /// nothing. Each tick it also expires due flash holds in Redis and closes sales whose window has ended.
 /// </summary>
-public sealed partial class FlashSaleWriteBack(
+public sealed class FlashSaleWriteBack(
     IConnectionMultiplexer redis,
     NpgsqlDataSource db,
     RedisKeys keys,
     FlashSaleCounter counter,
     IServiceProvider services,
     IOptions<InventoryOptions> options,
-    ILogger<FlashSaleWriteBack> logger) : BackgroundService
+    TimeProvider clock,
+    ILoggerFactory loggers) : PeriodicWorker(nameof(FlashSaleWriteBack), clock, loggers)
 {
     public const string ConsumerGroup = "inventory-writeback";
 
     private readonly WriteBackOptions _settings = options.Value.FlashSales.WriteBack;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _groupReady;
+    private DateTimeOffset _lastClaim = DateTimeOffset.MinValue;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => _settings.Interval;
+
+    protected override int BatchSize => _settings.BatchSize;
+
+    // Off only to test recovery: no rounds at all, so the queue waits in Redis for an instance with it on.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _settings.Enabled ? base.ExecuteAsync(stoppingToken) : Task.CompletedTask;
+
+    /// <summary>
+    /// One round: claims what dead consumers left (at most every half <c>ClaimIdle</c>) and applies one batch; once the
+    /// queue is drained, expires due flash holds in Redis and closes sales whose window has ended. Returns the batch size.
+    /// </summary>
+    protected override async Task<int> RunRoundAsync(CancellationToken cancellationToken)
     {
-        if (!_settings.Enabled)
+        if (Clock.GetUtcNow() - _lastClaim > _settings.ClaimIdle / 2)
         {
-            return;
+            await ClaimAsync(_settings.ClaimIdle);
+            _lastClaim = Clock.GetUtcNow();
         }
 
-        var lastClaim = DateTimeOffset.MinValue;
-        using var timer = new PeriodicTimer(_settings.Interval);
-        do
+        var applied = await ProcessOnceAsync(cancellationToken);
+        // A full batch runs the next round at once: the upkeep waits until the queue is drained, once per tick.
+        if (applied < BatchSize)
         {
-            try
-            {
-                if (DateTimeOffset.UtcNow - lastClaim > _settings.ClaimIdle / 2)
-                {
-                    await ClaimAsync(_settings.ClaimIdle);
-                    lastClaim = DateTimeOffset.UtcNow;
-                }
-
-                while (await ProcessOnceAsync(stoppingToken) == _settings.BatchSize)
-                {
-                }
-
-                foreach (var saleId in await counter.OpenSalesAsync())
-                {
-                    while (await counter.ExpireDueAsync(saleId, _settings.BatchSize) == _settings.BatchSize)
-                    {
-                    }
-                }
-
-                var sales = services.GetRequiredService<FlashSales>();
-                foreach (var ended in await sales.EndedAsync(stoppingToken))
-                {
-                    await sales.CloseAsync(ended, stoppingToken);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogTickFailed(ex);
-            }
+            await ExpireAndCloseAsync(cancellationToken);
         }
-        while (await WaitAsync(timer, stoppingToken));
+
+        return applied;
     }
 
     /// <summary>Applies everything queued so far, including entries other consumers hold; for a sale's close.</summary>
@@ -203,6 +192,23 @@ public sealed partial class FlashSaleWriteBack(
         await transaction.CommitAsync(cancellationToken);
     }
 
+    private async Task ExpireAndCloseAsync(CancellationToken cancellationToken)
+    {
+        foreach (var saleId in await counter.OpenSalesAsync())
+        {
+            while (await counter.ExpireDueAsync(saleId, BatchSize) == BatchSize)
+            {
+            }
+        }
+
+        // Resolved here, not injected: FlashSales depends on this worker for its drain.
+        var sales = services.GetRequiredService<FlashSales>();
+        foreach (var ended in await sales.EndedAsync(cancellationToken))
+        {
+            await sales.CloseAsync(ended, cancellationToken);
+        }
+    }
+
     private async Task ClaimAsync(TimeSpan minIdle)
     {
         await EnsureGroupAsync();
@@ -234,21 +240,6 @@ public sealed partial class FlashSaleWriteBack(
 
         _groupReady = true;
     }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    [LoggerMessage(LogLevel.Warning, "Flash-sale write-back tick failed; pending entries are retried")]
-    private partial void LogTickFailed(Exception exception);
 }
 
 /// <summary>One queued decision: the hold it concerns, whole, and what happened to it.</summary>

@@ -51,12 +51,5 @@ public static class Extensions
     /// whole by its caller (the consumer host, the timer, the buyer's Idempotency-Key).
     /// </summary>
     public static void AddOrderingDatabase(this IHostApplicationBuilder builder) =>
-        builder.AddNpgsqlDbContext<OrderingContext>(
-            DatabaseName,
-            settings =>
-            {
-                settings.DisableRetry = true;
-                settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString);
-            },
-            DbContextDefaults.Configure);
+        builder.AddServiceDbContext<OrderingContext>(DatabaseName, retryOnFailure: false);
 }

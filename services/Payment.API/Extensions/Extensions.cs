@@ -59,14 +59,7 @@ public static class Extensions
     /// execution strategy: every step is an explicit short transaction, retried whole by the consumer host.
     /// </summary>
     public static void AddPaymentDatabase(this IHostApplicationBuilder builder) =>
-        builder.AddNpgsqlDbContext<PaymentContext>(
-            DatabaseName,
-            settings =>
-            {
-                settings.DisableRetry = true;
-                settings.ConnectionString = DbContextDefaults.ConnectionString(settings.ConnectionString);
-            },
-            DbContextDefaults.Configure);
+        builder.AddServiceDbContext<PaymentContext>(DatabaseName, retryOnFailure: false);
 
     /// <summary>
     /// The provider behind ServiceDefaults' downstream resilience: 10 s attempts, a breaker, and a bulkhead of 8 calls

@@ -1,0 +1,86 @@
+using AspireShop.BuildingBlocks.Data;
+using AspireShop.BuildingBlocks.Messaging;
+using AspireShop.Fulfillment.API.Domain;
+using AspireShop.Fulfillment.API.Services;
+using AspireShop.Ordering.Contracts;
+
+namespace AspireShop.Fulfillment.API.Events;
+
+/// <summary>
+/// Ordering's <see cref="OrderConfirmed"/> (topic <see cref="OrderEvent.Topic"/>, keyed by order id) becomes one shipment
+/// per seller in the order, each published as <c>ShipmentCreated</c>. Idempotent twice over: the inbox skips a
+/// redelivered message, and a seller that already has its shipment of the order gets none again. A failed order ships
+/// nothing.
+/// </summary>
+public sealed partial class OrderConfirmedHandler(ShipmentStore store, TenantContext tenant, TimeProvider clock, ILogger<OrderConfirmedHandler> logger) : IEventHandler<OrderEvent>
+{
+    /// <summary>The consumer group and the inbox consumer name of Ordering's events.</summary>
+    public const string ConsumerGroup = "fulfillment.orders";
+
+    public async Task HandleAsync(OrderEvent payload, ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        if (payload is not OrderConfirmed confirmed)
+        {
+            return;
+        }
+
+        // What the database would refuse on every retry is refused once, straight to the dead letters.
+        if (confirmed.Lines.FirstOrDefault(l => l.Quantity <= 0 || l.UnitPrice < 0) is { } bad)
+        {
+            throw new PoisonMessageException($"{message.MessageId}: order {confirmed.OrderId} has a line of SKU {bad.SkuId} with quantity {bad.Quantity} at {bad.UnitPrice}.");
+        }
+
+        if (confirmed.Currency is not { Length: 3 })
+        {
+            throw new PoisonMessageException($"{message.MessageId}: order {confirmed.OrderId} is in '{confirmed.Currency}', not a three-letter currency.");
+        }
+
+        // The order's shipments belong to every seller in it: the handler writes as the platform, not as one tenant.
+        tenant.Current = Tenant.Everyone;
+        var now = ShipmentStore.Now(clock);
+        var address = confirmed.ShipTo;
+        List<Shipment> shipments = [.. confirmed.Lines.GroupBy(l => l.SellerId).Select(lines => Split(confirmed, lines, address, now))];
+        var created = await store.CreateForOrderAsync(shipments, confirmed.OrderId, ConsumerGroup, message.MessageId, cancellationToken);
+        LogCreated(confirmed.OrderId, created, shipments.Count, address is not null);
+    }
+
+    private static Shipment Split(OrderConfirmed order, IGrouping<Guid, OrderLine> lines, ShipTo? address, DateTimeOffset now)
+    {
+        var id = Guid.CreateVersion7(now);
+        return new Shipment
+        {
+            SellerId = lines.Key,
+            Id = id,
+            OrderId = order.OrderId,
+            BuyerId = order.BuyerId,
+            Currency = order.Currency,
+            // Owned by one shipment each: EF would keep a shared instance on only one of them.
+            ShippingAddress = address is null ? null : new ShippingAddress
+            {
+                Name = address.Name,
+                Line1 = address.Line1,
+                Line2 = address.Line2,
+                City = address.City,
+                PostalCode = address.PostalCode,
+                Country = address.Country,
+            },
+            CreatedAt = now,
+            UpdatedAt = now,
+            Lines = [.. lines.Select((l, i) => new Domain.ShipmentLine
+            {
+                SellerId = lines.Key,
+                ShipmentId = id,
+                LineNumber = i + 1,
+                BuyerId = order.BuyerId,
+                SkuId = l.SkuId,
+                ProductId = l.ProductId,
+                ProductTitle = l.ProductTitle,
+                Quantity = l.Quantity,
+                UnitPrice = l.UnitPrice,
+            })],
+        };
+    }
+
+    [LoggerMessage(LogLevel.Information, "Order {OrderId} confirmed: {Created} of its {Sellers} seller shipment(s) created (address known: {HasAddress})")]
+    private partial void LogCreated(Guid orderId, int created, int sellers, bool hasAddress);
+}

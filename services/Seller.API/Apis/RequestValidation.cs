@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+using AspireShop.Seller.API.Domain;
+using AspireShop.ServiceDefaults.Http;
+
+namespace AspireShop.Seller.API.Apis;
+
+/// <summary>
+/// Collects field errors (camelCase names of the request) and returns cleaned values, so a handler validates
+/// everything first and writes nothing unless all of it is valid.
+/// </summary>
+public sealed partial class RequestValidation : FieldErrors
+{
+    public const int MaxBusinessNameLength = 200;
+    public const int MaxEmailLength = 254;
+    public const int MaxReasonLength = 500;
+    public const int MaxPageSize = 100;
+
+    public string BusinessName(string field, string? name) => Text(field, name, 2, MaxBusinessNameLength);
+
+    public string Reason(string field, string? reason) => Text(field, reason, 1, MaxReasonLength);
+
+    public string Email(string field, string? email)
+    {
+        var text = email?.Trim() ?? "";
+        if (text.Length == 0)
+        {
+            Add(field, "is required.");
+        }
+        else if (text.Length > MaxEmailLength || !EmailPattern().IsMatch(text))
+        {
+            Add(field, "must be an email address such as name@example.com.");
+        }
+
+        return text;
+    }
+
+    /// <summary>The normalised IBAN; <paramref name="required"/> false lets an absent value through as null.</summary>
+    public string? PayoutAccount(string field, string? account, bool required = true)
+    {
+        if (account is null && !required)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(account))
+        {
+            Add(field, "is required.");
+            return null;
+        }
+
+        var iban = Domain.PayoutAccount.Normalize(account);
+        if (iban is null)
+        {
+            Add(field, "must be a valid IBAN such as DE89 3704 0044 0532 0130 00.");
+        }
+
+        return iban;
+    }
+
+    public int CommissionBasisPoints(string field, int? basisPoints, bool required)
+    {
+        if (basisPoints is null)
+        {
+            if (required)
+            {
+                Add(field, "is required.");
+            }
+
+            return Commission.DefaultBasisPoints;
+        }
+
+        if (basisPoints is < 0 or > Commission.MaxBasisPoints)
+        {
+            Add(field, $"must be between 0 and {Commission.MaxBasisPoints} basis points (1000 = 10 %).");
+        }
+
+        return basisPoints.Value;
+    }
+
+    public string? Status(string field, string? status)
+    {
+        if (string.IsNullOrWhiteSpace(status))
+        {
+            return null;
+        }
+
+        var value = status.Trim().ToLowerInvariant();
+        if (!ApplicationStatus.All.Contains(value))
+        {
+            Add(field, $"must be one of {string.Join(", ", ApplicationStatus.All)}.");
+        }
+
+        return value;
+    }
+
+    public (int Page, int PageSize) Paging(int? page, int? pageSize)
+    {
+        var p = page ?? 1;
+        var size = pageSize ?? 20;
+        if (p < 1 || p > 10_000)
+        {
+            Add("page", "must be between 1 and 10000.");
+        }
+
+        if (size < 1 || size > MaxPageSize)
+        {
+            Add("pageSize", $"must be between 1 and {MaxPageSize}.");
+        }
+
+        return (p, size);
+    }
+
+    private string Text(string field, string? value, int minLength, int maxLength)
+    {
+        var text = value?.Trim() ?? "";
+        if (text.Length == 0)
+        {
+            Add(field, "is required.");
+        }
+        else if (text.Length < minLength || text.Length > maxLength)
+        {
+            Add(field, $"must be between {minLength} and {maxLength} characters.");
+        }
+
+        return text;
+    }
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s.]+$")]
+    private static partial Regex EmailPattern();
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using AspireShop.TestKit;
+
+namespace AspireShop.Platform.Tests;
+
+/// <summary>
+/// A marketplace seller's way in, through the gateway with real tokens: a user applies, an admin approves, Identity
+/// grants the role by event, the user signs in again and sells; a buyer orders from it and from demo seller A, and each
+/// seller ships its own part of the order while the buyer watches both shipments.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class SellerJourneyTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task ANewSellerIsApprovedSellsAndShipsItsPartOfATwoSellerOrder()
+    {
+        using var identity = platform.CreateHttpClient("identity");
+        var (email, password) = await PlatformIdentity.RegisterBuyerAsync(identity);
+        using var applicant = platform.CreateHttpClient("gateway", await PlatformIdentity.PasswordTokenAsync(identity, email, password));
+        using var admin = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoAdmin));
+
+        using var applied = await applicant.PostAsJsonAsync("/api/sellers/applications",
+            new { businessName = "Harbour Outfitters", contactEmail = email, payoutAccount = "GB82WEST12345698765432" });
+        Assert.True(applied.StatusCode == HttpStatusCode.Created, await applied.Content.ReadAsStringAsync());
+        var application = (await applied.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+        // Not a seller yet: the seller's own routes refuse the applicant's token.
+        Assert.Equal(HttpStatusCode.Forbidden, (await applicant.GetAsync("/api/sellers/me")).StatusCode);
+
+        using var approved = await admin.PostAsJsonAsync($"/api/sellers/applications/{application}/approve", new { commissionBasisPoints = 1200 });
+        Assert.True(approved.IsSuccessStatusCode, await approved.Content.ReadAsStringAsync());
+        var sellerId = (await approved.Content.ReadFromJsonAsync<JsonObject>())!["sellerId"]!.GetValue<Guid>();
+
+        // Identity grants the role when Seller's event arrives; the next sign-in carries it.
+        using var seller = await Poll.UntilAsync(
+            async () =>
+            {
+                var client = platform.CreateHttpClient("gateway", await PlatformIdentity.PasswordTokenAsync(identity, email, password));
+                using var profile = await client.GetAsync("/api/sellers/me");
+                if (profile.IsSuccessStatusCode)
+                {
+                    return client;
+                }
+
+                client.Dispose();
+                return null;
+            },
+            client => client is not null,
+            TimeSpan.FromSeconds(30),
+            _ => "a new sign-in never carried the seller role") ?? throw new InvalidOperationException();
+        var mine = (await seller.GetFromJsonAsync<JsonObject>("/api/sellers/me"))!;
+        Assert.Equal((sellerId, "Harbour Outfitters", 1200), (mine["sellerId"]!.GetValue<Guid>(), mine["businessName"]!.GetValue<string>(), mine["commissionBasisPoints"]!.GetValue<int>()));
+
+        var newSku = await ProductWithStockAsync(seller, sellerId, "Harbour duffel");
+        using var sellerA = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoSellerA));
+        var demoSku = await ProductWithStockAsync(sellerA, PlatformIdentity.DemoSellerAId, "Demo lantern");
+
+        var buyer = await Checkout.NewBuyerAsync(platform);
+        await Checkout.AddToCartAsync(buyer, newSku, sellerId);
+        await Checkout.AddToCartAsync(buyer, demoSku, PlatformIdentity.DemoSellerAId);
+        var order = await Checkout.PlaceAcceptedAsync(buyer);
+        await Checkout.WaitForStatusAsync(buyer, order, "CONFIRMED", TimeSpan.FromSeconds(60));
+
+        // Each seller finds only its own part of the order, and ships it.
+        foreach (var (client, id, tracking) in new[] { (seller, sellerId, "HARBOUR0001"), (sellerA, PlatformIdentity.DemoSellerAId, "DEMOA0001") })
+        {
+            var shipment = await ShipmentOfAsync(client, order);
+            Assert.Equal(id, shipment["sellerId"]!.GetValue<Guid>());
+            Assert.Single(shipment["lines"]!.AsArray());
+            using var shipped = await client.PostAsJsonAsync($"/api/fulfillment/shipments/{shipment["id"]}/ship", new { carrier = "DHL", trackingNumber = tracking });
+            Assert.True(shipped.IsSuccessStatusCode, await shipped.Content.ReadAsStringAsync());
+        }
+
+        var tracked = (await buyer.GetFromJsonAsync<JsonObject>($"/api/fulfillment/orders/{order}/shipments"))!["shipments"]!.AsArray();
+        Assert.Equal(
+            new[] { (PlatformIdentity.DemoSellerAId, "SHIPPED"), (sellerId, "SHIPPED") },
+            tracked.Select(s => (s!["sellerId"]!.GetValue<Guid>(), s["status"]!.GetValue<string>())).OrderBy(s => s.Item1 == sellerId));
+    }
+
+    /// <summary>A new product of the seller (Catalog makes its offer) with 5 units, through the gateway.</summary>
+    private static async Task<Guid> ProductWithStockAsync(HttpClient seller, Guid sellerId, string title)
+    {
+        using var created = await seller.PostAsJsonAsync("/api/catalog/products", CatalogToSearchTests.Product($"{title} {Guid.NewGuid():N}"));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var skuId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["variants"]![0]!["id"]!.GetValue<Guid>();
+        await StorefrontProduct.SetStockAsync(seller, skuId, sellerId, 5);
+        return skuId;
+    }
+
+    /// <summary>The seller's shipment of the order, once Fulfillment has made it from OrderConfirmed.</summary>
+    private static async Task<JsonObject> ShipmentOfAsync(HttpClient seller, Guid order) =>
+        await Poll.UntilAsync(
+            async () => (await seller.GetFromJsonAsync<JsonObject>("/api/fulfillment/shipments?pageSize=100"))!["items"]!.AsArray()
+                .Select(s => s!.AsObject()).FirstOrDefault(s => s["orderId"]!.GetValue<Guid>() == order),
+            shipment => shipment is not null,
+            TimeSpan.FromSeconds(30),
+            _ => $"no shipment of order {order} for this seller") ?? throw new InvalidOperationException();
+}
