@@ -32,8 +32,11 @@ public sealed record ShipmentDelivered(Guid OrderId, Guid ShipmentId, Guid Selle
     : ShipmentEvent(OrderId, ShipmentId, SellerId, BuyerId);
 
 /// <summary>
-/// The seller cancelled its part before shipping it: <see cref="Lines"/> (quantities and amounts) are to be refunded
-/// (<see cref="Amount"/> in <see cref="Currency"/>, once per shipment) and restocked; the order's other parts go on.
+/// The part will not ship. When its seller cancelled it (<see cref="OrderCancelled"/> false), <see cref="Lines"/> are
+/// to be refunded (<see cref="Amount"/> in <see cref="Currency"/>, once per seller and order: Payment's reason
+/// <c>seller:&lt;SellerId&gt;</c>) and restocked, and the order's other parts go on. When the whole order was cancelled
+/// before this part shipped (<see cref="OrderCancelled"/> true), the OrderSaga already refunds and restocks it all, so
+/// nobody acts on the part again.
 /// </summary>
 public sealed record ShipmentCancelled(
     Guid OrderId,
@@ -44,8 +47,13 @@ public sealed record ShipmentCancelled(
     decimal Amount,
     string Currency,
     string Reason,
-    DateTimeOffset CancelledAt)
-    : ShipmentEvent(OrderId, ShipmentId, SellerId, BuyerId);
+    DateTimeOffset CancelledAt,
+    bool OrderCancelled = false)
+    : ShipmentEvent(OrderId, ShipmentId, SellerId, BuyerId)
+{
+    /// <summary>The reason Payment refunds a seller's cancelled part under: one refund per seller and order.</summary>
+    public static string RefundReason(Guid sellerId) => $"seller:{sellerId}";
+}
 
 /// <summary>One order line in a shipment; <see cref="Amount"/> is <see cref="Quantity"/> × <see cref="UnitPrice"/>, what the buyer paid for it.</summary>
 public sealed record ShipmentLine(Guid SkuId, Guid ProductId, string ProductTitle, int Quantity, decimal UnitPrice, decimal Amount);
