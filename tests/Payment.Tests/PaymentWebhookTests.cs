@@ -101,9 +101,10 @@ public sealed class PaymentWebhookTests(PaymentFixture fixture) : IClassFixture<
     [Fact]
     public async Task ARefundWhoseWorkerDiedAfterTheProviderRefundedIsSettledAtItsWebhookNotAfterTheLeaseWithOneRefund()
     {
+        var clock = new ShiftedClock();
         await using var receiver = await ProviderWebhookReceiver.StartAsync();
         await using var provider = await ProviderHost.StartAsync(fixture.Infrastructure, webhookUrl: receiver.Url);
-        await using var app = await PaymentApp.StartAsync(fixture.Infrastructure, provider);
+        await using var app = await PaymentApp.StartAsync(fixture.Infrastructure, provider, clock: clock);
         using var api = provider.Api();
         var charge = Orders.Charge();
         await app.HandleAsync(charge);
@@ -114,7 +115,7 @@ public sealed class PaymentWebhookTests(PaymentFixture fixture) : IClassFixture<
         const string reason = "cancelled";
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            var (refund, claimed) = await scope.ServiceProvider.GetRequiredService<PaymentStore>().OpenRefundAsync(payment.Id, reason, CancellationToken.None);
+            var (refund, claimed, _) = await scope.ServiceProvider.GetRequiredService<PaymentStore>().OpenRefundAsync(payment.Id, reason, amount: null, receipt: null, CancellationToken.None);
             Assert.True(claimed);
             var answer = await scope.ServiceProvider.GetRequiredService<ProviderClient>().CreateRefundAsync(
                 new CreateRefundRequest(payment.ProviderIntentId!, Money.ToMinorUnits(refund.Amount), new Dictionary<string, string>
@@ -135,6 +136,9 @@ public sealed class PaymentWebhookTests(PaymentFixture fixture) : IClassFixture<
             TimeSpan.FromSeconds(30),
             _ => $"no charge.refunded webhook for {charge.OrderId}; received {receiver.Received.Count}");
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (await ForwardAsync(app, webhook!), await ForwardAsync(app, webhook!)));
+        // A live worker would have recorded its answer within the grace; well inside the lease, the reconciler asks.
+        Assert.Equal(0, await app.ReconcileAsync());
+        clock.Offset = PaymentStore.RefundPromptGrace + TimeSpan.FromSeconds(1);
         Assert.Equal(1, await app.ReconcileAsync());
 
         Assert.Equal(new PaymentRefunded(charge.OrderId, payment.Id, charge.Amount, "USD", reason), (await app.RepliesAsync(charge.OrderId)).OfType<PaymentRefunded>().Single());
