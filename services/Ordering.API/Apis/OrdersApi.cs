@@ -148,9 +148,20 @@ public static class OrdersApi
             }
 
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (OrderSaga.Cancel(order, clock.GetUtcNow(), out var messages) == CancelOutcome.AlreadyFailed)
+            switch (OrderSaga.Cancel(order, clock.GetUtcNow(), out var messages))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The order has already failed; there is nothing to cancel.");
+                case CancelOutcome.AlreadyFailed:
+                    return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The order has already failed; there is nothing to cancel.");
+                case CancelOutcome.AlreadyShipped:
+                    return TypedResults.Problem(
+                        statusCode: StatusCodes.Status409Conflict,
+                        title: "The order has already shipped; it can no longer be cancelled.",
+                        detail: $"Shipped by seller(s) {string.Join(", ", order.Shipments.Where(s => s.Status is PartStatus.Shipped or PartStatus.Delivered).Select(s => s.SellerId))}.");
+                case CancelOutcome.NothingLeft:
+                    return TypedResults.Problem(
+                        statusCode: StatusCodes.Status409Conflict,
+                        title: "Every part of the order was cancelled by its seller; there is nothing left to cancel.",
+                        detail: "Each part was refunded and restocked.");
             }
 
             foreach (var message in messages)

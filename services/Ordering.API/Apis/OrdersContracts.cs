@@ -28,7 +28,8 @@ public sealed record OrderView(
     string PaymentMethod,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<TimelineEntryView> Timeline)
+    IReadOnlyList<TimelineEntryView> Timeline,
+    FulfillmentView? Fulfillment)
 {
     public static OrderView From(Order order) => new(
         order.Id,
@@ -45,11 +46,65 @@ public sealed record OrderView(
         Mask(order.PaymentMethod),
         order.CreatedAt,
         order.UpdatedAt,
-        [.. order.Timeline.OrderBy(t => t.Id).Select(t => new TimelineEntryView(t.Step, t.Detail, t.At))]);
+        [.. order.Timeline.OrderBy(t => t.Id).Select(t => new TimelineEntryView(t.Step, t.Detail, t.At))],
+        FulfillmentView.From(order));
 
     // A card number is shown as its last four digits, as every receipt does.
     private static string Mask(string paymentMethod) =>
         paymentMethod.All(char.IsAsciiDigit) && paymentMethod.Length > 4 ? $"•••• {paymentMethod[^4..]}" : paymentMethod;
+}
+
+/// <summary>
+/// How a sold order is being delivered: one part per seller (<see cref="PartStatus"/>), and their sum
+/// (<see cref="FulfillmentStatus"/>). Null while the order is not sold and nothing was shipped.
+/// </summary>
+public sealed record FulfillmentView(string Status, IReadOnlyList<FulfillmentPartView> Parts)
+{
+    public static FulfillmentView? From(Order order)
+    {
+        List<FulfillmentPartView> parts;
+        if (order.Status == OrderStatus.Confirmed)
+        {
+            // One shipment per seller: a part Fulfillment has not reported yet is still pending.
+            var sellers = order.Lines.OrderBy(l => l.LineNumber).Select(l => l.SellerId).Distinct().ToList();
+            parts = [.. sellers.Select(seller => order.Shipments.FirstOrDefault(s => s.SellerId == seller) is { } shipment
+                ? FulfillmentPartView.From(shipment)
+                : new FulfillmentPartView(seller, null, PartStatus.Pending, null, null, null, null))];
+            parts.AddRange(order.Shipments.Where(s => !sellers.Contains(s.SellerId)).Select(FulfillmentPartView.From));
+        }
+        else if (order.Shipments.Count > 0)
+        {
+            // A cancelled order whose part shipped before the cancel reached Fulfillment: the buyer sees what is on its way.
+            parts = [.. order.Shipments.Select(FulfillmentPartView.From)];
+        }
+        else
+        {
+            return null;
+        }
+
+        return new FulfillmentView(Summarise(parts), parts);
+    }
+
+    private static string Summarise(List<FulfillmentPartView> parts)
+    {
+        var cancelled = parts.Count(p => p.Status == PartStatus.Cancelled);
+        var delivered = parts.Count(p => p.Status == PartStatus.Delivered);
+        var shipped = delivered + parts.Count(p => p.Status == PartStatus.Shipped);
+        return cancelled == parts.Count ? FulfillmentStatus.Cancelled
+            : cancelled > 0 ? FulfillmentStatus.PartiallyFulfilled
+            : delivered == parts.Count ? FulfillmentStatus.Delivered
+            : shipped == parts.Count ? FulfillmentStatus.Shipped
+            : shipped > 0 ? FulfillmentStatus.PartiallyShipped
+            : FulfillmentStatus.AwaitingShipment;
+    }
+}
+
+/// <summary>One seller's part; <see cref="ShipmentId"/> is null until Fulfillment reports the shipment.</summary>
+public sealed record FulfillmentPartView(
+    Guid SellerId, Guid? ShipmentId, string Status, string? Carrier, string? TrackingNumber, string? CancelReason, DateTimeOffset? UpdatedAt)
+{
+    public static FulfillmentPartView From(OrderShipment shipment) => new(
+        shipment.SellerId, shipment.ShipmentId, shipment.Status, shipment.Carrier, shipment.TrackingNumber, shipment.CancelReason, shipment.UpdatedAt);
 }
 
 /// <summary>The 202 body: where to follow the order.</summary>

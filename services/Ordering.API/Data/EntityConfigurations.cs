@@ -34,6 +34,12 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         // xmin: two moves of one saga (a reply and a timer, a cancel) cannot both win.
         order.Property(o => o.Version).HasColumnName("xmin").IsRowVersion();
         order.OwnsOne(o => o.ShippingAddress, address => address.ToJson("shipping_address"));
+        // On the order's own row: a shipment's move bumps xmin, so a cancel racing it retries and sees it.
+        order.OwnsMany(o => o.Shipments, shipments =>
+        {
+            shipments.ToJson("shipments");
+            shipments.Property(s => s.Status).HasMaxLength(16);
+        });
         order.HasMany(o => o.Lines).WithOne().HasForeignKey(l => l.OrderId);
         order.HasMany(o => o.Timeline).WithOne().HasForeignKey(t => t.OrderId);
         order.Navigation(o => o.Lines).AutoInclude();

@@ -73,6 +73,9 @@ public sealed class Order
     public List<OrderLine> Lines { get; set; } = [];
 
     public List<OrderTimelineEntry> Timeline { get; set; } = [];
+
+    /// <summary>Its sellers' shipments as Fulfillment reported them (<see cref="OrderFulfillment"/>).</summary>
+    public List<OrderShipment> Shipments { get; set; } = [];
 }
 
 public sealed class OrderLine

@@ -1,4 +1,5 @@
 using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Fulfillment.Contracts;
 using AspireShop.Inventory.Contracts;
 using AspireShop.Ordering.Contracts;
 using AspireShop.Payment.Contracts;
@@ -46,6 +47,9 @@ public enum SagaStep
 public static class OrderSaga
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
+
+    // Taken from the contract rather than copied, so the two cannot drift apart: "seller:".
+    private static readonly string SellerRefundPrefix = ShipmentCancelled.RefundReason(Guid.Empty)[..^Guid.Empty.ToString().Length];
 
     /// <summary>How long each step may take before its command is sent again (doubling per attempt, capped).</summary>
     /// <remarks>
@@ -118,6 +122,10 @@ public static class OrderSaga
                 order.PaymentSettled = true;
                 return Compensate(order, failed.Reason, now);
 
+            // A seller's refund of its cancelled part is not the saga's compensation: it must not settle it.
+            case (PaymentRefunded refunded, _) when IsSellerRefund(refunded):
+                return [];
+
             // Nothing captured, or whatever was captured is refunded: the money side is settled.
             case (PaymentRefunded refunded, SagaStep.Compensating) when !order.PaymentSettled:
                 Record(order, "payment_refunded", $"{refunded.Amount} {refunded.Currency}", now);
@@ -135,7 +143,10 @@ public static class OrderSaga
         }
     }
 
-    /// <summary>The buyer's cancel: allowed until the order is at rest as FAILED (shipping does not exist yet).</summary>
+    /// <summary>
+    /// The buyer's cancel: allowed until the order is at rest as FAILED or a part of it shipped. Once every seller
+    /// cancelled its part, each part was already refunded and restocked, so there is nothing left to compensate.
+    /// </summary>
     public static CancelOutcome Cancel(Order order, DateTimeOffset now, out IReadOnlyList<OutboxEvent> messages)
     {
         messages = [];
@@ -147,6 +158,16 @@ public static class OrderSaga
         if (order.Step == SagaStep.Compensating)
         {
             return CancelOutcome.Accepted;
+        }
+
+        if (OrderFulfillment.HasShipped(order))
+        {
+            return CancelOutcome.AlreadyShipped;
+        }
+
+        if (order.Step == SagaStep.Confirmed && OrderFulfillment.EveryPartCancelled(order))
+        {
+            return CancelOutcome.NothingLeft;
         }
 
         order.CancelRequested = true;
@@ -218,6 +239,13 @@ public static class OrderSaga
         return commands;
     }
 
+    /// <summary>
+    /// Payment answers a seller's cancelled part with <see cref="PaymentRefunded"/> under
+    /// <c>ShipmentCancelled.RefundReason</c> (<c>seller:&lt;id&gt;</c>); the saga's own refunds use its failure reasons.
+    /// </summary>
+    public static bool IsSellerRefund(PaymentRefunded refunded) =>
+        refunded.Reason.StartsWith(SellerRefundPrefix, StringComparison.Ordinal);
+
     private static IReadOnlyList<OutboxEvent> TryFinish(Order order, DateTimeOffset now) =>
         order.StockReleased && order.PaymentSettled ? Fail(order, order.FailureReason ?? FailureReasons.Cancelled, now) : [];
 
@@ -288,4 +316,10 @@ public enum CancelOutcome
 {
     Accepted,
     AlreadyFailed,
+
+    /// <summary>A part is with a carrier: the goods cannot be un-sent, so the order is not compensated.</summary>
+    AlreadyShipped,
+
+    /// <summary>Every seller cancelled its part: all of it was refunded and restocked already.</summary>
+    NothingLeft,
 }

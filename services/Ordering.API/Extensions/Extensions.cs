@@ -1,5 +1,6 @@
 using AspireShop.BuildingBlocks.Data;
 using AspireShop.BuildingBlocks.Idempotency;
+using AspireShop.Fulfillment.Contracts;
 using AspireShop.Inventory.Contracts;
 using AspireShop.Ordering.API.Data;
 using AspireShop.Ordering.API.Events;
@@ -44,6 +45,7 @@ public static class Extensions
         builder.AddKafkaClients(KafkaName);
         builder.AddEventHandler<OrderStockEvent, OrderStockReplies>(OrderStockReplies.ConsumerGroup, OrderStockEvent.Topic);
         builder.AddEventHandler<PaymentEvent, PaymentReplies>(PaymentReplies.ConsumerGroup, PaymentEvent.Topic);
+        builder.AddEventHandler<ShipmentEvent, ShipmentProgress>(ShipmentProgress.ConsumerGroup, ShipmentEvent.Topic);
     }
 
     /// <summary>

@@ -346,6 +346,43 @@ namespace AspireShop.Ordering.API.Data.Migrations
 
             modelBuilder.Entity("AspireShop.Ordering.API.Domain.Order", b =>
                 {
+                    b.OwnsMany("AspireShop.Ordering.API.Domain.OrderShipment", "Shipments", b1 =>
+                        {
+                            b1.Property<Guid>("OrderId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
+
+                            b1.Property<string>("CancelReason");
+
+                            b1.Property<bool>("CancelledWithOrder");
+
+                            b1.Property<string>("Carrier");
+
+                            b1.Property<Guid>("SellerId");
+
+                            b1.Property<Guid>("ShipmentId");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasMaxLength(16);
+
+                            b1.Property<string>("TrackingNumber");
+
+                            b1.Property<DateTimeOffset>("UpdatedAt");
+
+                            b1.HasKey("OrderId", "__synthesizedOrdinal");
+
+                            b1.ToTable("orders");
+
+                            b1
+                                .ToJson("shipments")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("OrderId");
+                        });
+
                     b.OwnsOne("AspireShop.Ordering.API.Domain.ShippingAddress", "ShippingAddress", b1 =>
                         {
                             b1.Property<Guid>("OrderId");
@@ -378,6 +415,8 @@ namespace AspireShop.Ordering.API.Data.Migrations
                             b1.WithOwner()
                                 .HasForeignKey("OrderId");
                         });
+
+                    b.Navigation("Shipments");
 
                     b.Navigation("ShippingAddress")
                         .IsRequired();
