@@ -24,7 +24,7 @@ namespace AspireShop.Fulfillment.Tests;
 /// </summary>
 public sealed class FulfillmentApp : ServiceHost<FulfillmentApi::Program>
 {
-    private const string Consumer = "Messaging:Consumers:" + OrderConfirmedHandler.ConsumerGroup;
+    private const string Consumer = "Messaging:Consumers:" + OrderEventsHandler.ConsumerGroup;
 
     /// <summary>What the consumer host's dispatcher accepts: the discriminator anywhere, every field present.</summary>
     public static readonly JsonSerializerOptions StrictJson = new(OutboxEvent.SerializerOptions)
@@ -97,7 +97,7 @@ public sealed class FulfillmentApp : ServiceHost<FulfillmentApi::Program>
         var message = new ReceivedMessage(
             OrdersTopic, 0, 0, order.OrderId.ToString(), json,
             new Dictionary<string, string> { [ReceivedMessage.IdHeader] = messageId ?? Guid.NewGuid().ToString() }, 1);
-        await scope.ServiceProvider.GetRequiredService<OrderConfirmedHandler>()
+        await scope.ServiceProvider.GetRequiredService<OrderEventsHandler>()
             .HandleAsync(JsonSerializer.Deserialize<OrderEvent>(json, StrictJson)!, message, CancellationToken.None);
     }
 
@@ -132,7 +132,14 @@ public sealed class FulfillmentApp : ServiceHost<FulfillmentApi::Program>
     public async Task<int> InboxCountAsync()
     {
         await using var scope = Everyone(out var db);
-        return await db.Set<InboxEntry>().CountAsync(e => e.Consumer == OrderConfirmedHandler.ConsumerGroup);
+        return await db.Set<InboxEntry>().CountAsync(e => e.Consumer == OrderEventsHandler.ConsumerGroup);
+    }
+
+    /// <summary>Whether the handler has handled (and recorded in its inbox) the message of this id.</summary>
+    public async Task<bool> HandledAsync(string messageId)
+    {
+        await using var scope = Everyone(out var db);
+        return await db.Set<InboxEntry>().AnyAsync(e => e.Consumer == OrderEventsHandler.ConsumerGroup && e.MessageId == messageId);
     }
 
     /// <summary>A confirmed order's shipments created through the handler; returns them by seller.</summary>

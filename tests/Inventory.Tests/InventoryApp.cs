@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Fulfillment.Contracts;
 using AspireShop.Inventory.API.Data;
+using AspireShop.Inventory.API.Events;
 using AspireShop.Inventory.Contracts;
 using AspireShop.TestKit;
 using Confluent.Kafka;
@@ -27,10 +29,13 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
         OffersTopic = settings[$"{OffersConsumer}:Topics:0"]!;
         OrderCommandsTopic = settings[$"{OrderStockConsumer}:Topics:0"]!;
         OrderCommandsDeadLetterTopic = settings[$"{OrderStockConsumer}:DeadLetterTopic"]!;
+        ShipmentsTopic = settings[$"{ShipmentsConsumer}:Topics:0"]!;
+        ShipmentsDeadLetterTopic = settings[$"{ShipmentsConsumer}:DeadLetterTopic"]!;
     }
 
     private const string OffersConsumer = "Messaging:Consumers:inventory.offer-stock";
     private const string OrderStockConsumer = "Messaging:Consumers:inventory.order-stock";
+    private const string ShipmentsConsumer = "Messaging:Consumers:" + ShipmentCancelledHandler.ConsumerGroup;
 
     public string Kafka { get; }
 
@@ -42,6 +47,12 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
 
     /// <summary>Where commands no retry can fix go (its own topic, unless the test named one).</summary>
     public string OrderCommandsDeadLetterTopic { get; }
+
+    /// <summary>Where this app reads Fulfillment's shipment events (its own topic, unless the test named one).</summary>
+    public string ShipmentsTopic { get; }
+
+    /// <summary>Where shipment events no retry can fix go (its own topic, unless the test named one).</summary>
+    public string ShipmentsDeadLetterTopic { get; }
 
     public string DatabaseConnectionString { get; }
 
@@ -63,6 +74,7 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
             ["Kafka:Consumer:fetch.wait.max.ms"] = "10",
             [$"{OffersConsumer}:GroupId"] = $"inventory.offer-stock.test-{Guid.NewGuid():N}",
             [$"{OrderStockConsumer}:GroupId"] = $"inventory.order-stock.test-{Guid.NewGuid():N}",
+            [$"{ShipmentsConsumer}:GroupId"] = $"{ShipmentCancelledHandler.ConsumerGroup}.test-{Guid.NewGuid():N}",
             ["ConnectionStrings:inventorydb"] = database,
             ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
             ["Inventory:RedisPrefix"] = redisPrefix,
@@ -88,6 +100,16 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
         if (!settings.ContainsKey($"{OrderStockConsumer}:DeadLetterTopic"))
         {
             settings[$"{OrderStockConsumer}:DeadLetterTopic"] = await infrastructure.CreateTopicAsync("dlq.inventory.order-stock", partitions: 1);
+        }
+
+        if (!settings.ContainsKey($"{ShipmentsConsumer}:Topics:0"))
+        {
+            settings[$"{ShipmentsConsumer}:Topics:0"] = await infrastructure.CreateTopicAsync(ShipmentEvent.Topic, partitions: 4);
+        }
+
+        if (!settings.ContainsKey($"{ShipmentsConsumer}:DeadLetterTopic"))
+        {
+            settings[$"{ShipmentsConsumer}:DeadLetterTopic"] = await infrastructure.CreateTopicAsync($"dlq.{ShipmentCancelledHandler.ConsumerGroup}", partitions: 1);
         }
 
         // Migrated before the host starts, as the AppHost's inventory-migrations step does, so the workers find their tables.
@@ -129,6 +151,24 @@ public sealed class InventoryApp : ServiceHost<InventoryApi::Program>
         messageId ??= outboxEvent.Id.ToString();
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = Kafka }).Build();
         await producer.ProduceAsync(OrderCommandsTopic, new Message<string, string>
+        {
+            Key = outboxEvent.AggregateId,
+            Value = outboxEvent.Payload,
+            Headers = new Headers { { "id", Encoding.UTF8.GetBytes(messageId) }, { "type", Encoding.UTF8.GetBytes(outboxEvent.Type) } },
+        });
+        return messageId;
+    }
+
+    /// <summary>
+    /// A shipment event as Fulfillment's outbox relay publishes it (base type, keyed by order id, event id in header
+    /// <c>id</c>); returns that id. Passing the id of an earlier send is a Kafka redelivery of that message.
+    /// </summary>
+    public async Task<string> SendShipmentEventAsync(ShipmentEvent shipmentEvent, string? messageId = null)
+    {
+        var outboxEvent = OutboxEvent.Create(ShipmentEvent.AggregateType, shipmentEvent.OrderId.ToString(), shipmentEvent, type: shipmentEvent.GetType().Name);
+        messageId ??= outboxEvent.Id.ToString();
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = Kafka }).Build();
+        await producer.ProduceAsync(ShipmentsTopic, new Message<string, string>
         {
             Key = outboxEvent.AggregateId,
             Value = outboxEvent.Payload,

@@ -106,8 +106,12 @@ public sealed class Shipment
         return Transition.Moved([new ShipmentDelivered(OrderId, Id, SellerId, BuyerId, now)]);
     }
 
-    /// <summary>Only before it ships: what left the warehouse is the buyer's to return, not the seller's to cancel.</summary>
-    public Transition Cancel(string reason, DateTimeOffset now)
+    /// <summary>
+    /// Only before it ships: what left the warehouse is the buyer's to return, not the seller's to cancel. With
+    /// <paramref name="orderCancelled"/> the whole order was cancelled, and the event says the saga already refunds and
+    /// restocks it.
+    /// </summary>
+    public Transition Cancel(string reason, DateTimeOffset now, bool orderCancelled = false)
     {
         if (Status == ShipmentStatus.Cancelled)
         {
@@ -122,7 +126,7 @@ public sealed class Shipment
         Status = ShipmentStatus.Cancelled;
         CancelReason = reason;
         CancelledAt = UpdatedAt = now;
-        return Transition.Moved([new ShipmentCancelled(OrderId, Id, SellerId, BuyerId, ContractLines(), Amount, Currency, reason, now)]);
+        return Transition.Moved([new ShipmentCancelled(OrderId, Id, SellerId, BuyerId, ContractLines(), Amount, Currency, reason, now, orderCancelled)]);
     }
 
     public ShipmentCreated Created() => new(OrderId, Id, SellerId, BuyerId, ContractLines(), Amount, Currency, CreatedAt);

@@ -28,7 +28,7 @@ public static class Extensions
         builder.Services.AddScoped<ShipmentStore>();
 
         builder.AddKafkaClients(KafkaName);
-        builder.AddEventHandler<OrderEvent, OrderConfirmedHandler>(OrderConfirmedHandler.ConsumerGroup, OrderEvent.Topic);
+        builder.AddEventHandler<OrderEvent, OrderEventsHandler>(OrderEventsHandler.ConsumerGroup, OrderEvent.Topic);
     }
 
     /// <summary>

@@ -123,6 +123,50 @@ public sealed class ShipmentStore(FulfillmentContext db, TimeProvider clock)
     }
 
     /// <summary>
+    /// The whole order was cancelled: each of its shipments not yet shipped is cancelled with <paramref name="reason"/>
+    /// and publishes <c>ShipmentCancelled</c> (OrderCancelled), all with the inbox record of the message in one
+    /// transaction. One already cancelled stays as it is; a shipped or delivered one stays too and is returned for the
+    /// caller to report. A concurrent move (xmin) fails the whole transaction, which the consumer host retries.
+    /// </summary>
+    public async Task<OrderCancellation> CancelForOrderAsync(Guid orderId, string reason, string consumer, string messageId, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await db.TryRecordInboxAsync(consumer, messageId, cancellationToken))
+        {
+            return OrderCancellation.AlreadyHandled;
+        }
+
+        var now = Now(clock);
+        var shipments = await db.Shipments.Where(s => s.OrderId == orderId).OrderBy(s => s.SellerId).ToListAsync(cancellationToken);
+        var cancelled = new List<Shipment>();
+        var left = new List<Shipment>();
+        foreach (var shipment in shipments)
+        {
+            var transition = shipment.Cancel(reason, now, orderCancelled: true);
+            if (transition.Outcome == TransitionOutcome.Refused)
+            {
+                left.Add(shipment);
+                continue;
+            }
+
+            foreach (var shipmentEvent in transition.Events)
+            {
+                db.AddOutboxEvent(Publish(shipmentEvent));
+            }
+
+            if (transition.Outcome == TransitionOutcome.Moved)
+            {
+                cancelled.Add(shipment);
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new OrderCancellation(shipments.Count, cancelled, left);
+    }
+
+    /// <summary>
     /// Now, at the microsecond Postgres stores: the answer to a move, its event and every later read of it carry the
     /// same instant, so a repeated move answers exactly what the first one did.
     /// </summary>
@@ -146,4 +190,13 @@ public sealed record MoveResult(Shipment? Shipment, Transition? Transition, bool
     public static readonly MoveResult NotFound = new(null, null);
 
     public static readonly MoveResult Contended = new(null, null, Busy: true);
+}
+
+/// <summary>
+/// What cancelling an order's shipments did: of its <see cref="Shipments"/>, the ones it <see cref="Cancelled"/> now and
+/// the ones <see cref="Left"/> as they were because they had shipped; nothing when the message was handled before.
+/// </summary>
+public sealed record OrderCancellation(int Shipments, IReadOnlyList<Shipment> Cancelled, IReadOnlyList<Shipment> Left, bool Repeated = false)
+{
+    public static readonly OrderCancellation AlreadyHandled = new(0, [], [], Repeated: true);
 }

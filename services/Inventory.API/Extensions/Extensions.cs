@@ -1,4 +1,5 @@
 using AspireShop.BuildingBlocks.Data;
+using AspireShop.Fulfillment.Contracts;
 using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Events;
 using AspireShop.Inventory.API.Services;
@@ -42,8 +43,9 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Consumes Catalog's offer change events and the OrderSaga's commands when a broker is configured (the AppHost
-    /// always sets one); without one the service still runs, and sellers create stock rows with PUT.
+    /// Consumes Catalog's offer change events, the OrderSaga's commands and Fulfillment's shipment events when a broker
+    /// is configured (the AppHost always sets one); without one the service still runs, and sellers create stock rows
+    /// with PUT.
     /// </summary>
     private static void AddEventConsumers(this IHostApplicationBuilder builder)
     {
@@ -55,6 +57,7 @@ public static class Extensions
         builder.AddKafkaClients(KafkaName);
         builder.AddChangeHandler<OfferStockProjection>(OfferStockProjection.ConsumerGroup, [OfferStockProjection.Topic]);
         builder.AddEventHandler<OrderStockCommand, OrderStockCommandHandler>(OrderStockCommandHandler.ConsumerGroup, OrderStockCommand.Topic);
+        builder.AddEventHandler<ShipmentEvent, ShipmentCancelledHandler>(ShipmentCancelledHandler.ConsumerGroup, ShipmentEvent.Topic);
     }
 
     /// <summary>EF Core for the model and migrations, Npgsql's data source for the guarded SQL of the hot paths.</summary>

@@ -182,6 +182,48 @@ public sealed partial class OrderReservations(NpgsqlDataSource db, ReservationMi
         LogReleased(orderId, status);
     }
 
+    /// <summary>
+    /// A seller cancelled its part of a committed order before shipping: the units sold of <paramref name="skuIds"/> by
+    /// <paramref name="sellerId"/> in the order go back on hand, through the release's restock path, once (the inbox, and
+    /// each hold turns <c>returned</c> only once). The order stays committed, so the saga's release of the whole order
+    /// later restocks only the other parts. No reply: the saga did not ask. An order already released was restocked by
+    /// its release; one never committed sold nothing to give back.
+    /// </summary>
+    public async Task RestockSellerPartAsync(Guid orderId, Guid sellerId, IReadOnlyList<Guid> skuIds, string consumer, string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await Inbox.TryRecordAsync(connection, transaction, consumer, messageId, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            LogRedelivered(orderId, messageId);
+            return;
+        }
+
+        // Locked first, as every command of the order is: the seller's restock and the saga's release never interleave.
+        var (status, _) = await LockRecordAsync(connection, transaction, orderId, cancellationToken)
+            ?? throw new PoisonMessageException($"Seller {sellerId} cancelled its part of order {orderId}, which Inventory never reserved.");
+        var restocked = 0;
+        if (status == OrderStockStatus.Committed)
+        {
+            restocked = await ReturnUnitsAsync(connection, transaction, orderId, cancellationToken, new SellerPart(sellerId, [.. skuIds.Distinct()]));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        switch (status)
+        {
+            case OrderStockStatus.Committed:
+                LogSellerPartRestocked(orderId, sellerId, restocked);
+                break;
+            case OrderStockStatus.Released:
+                LogSellerPartReleased(orderId, sellerId);
+                break;
+            default:
+                LogSellerPartNeverSold(orderId, sellerId, status);
+                break;
+        }
+    }
+
     /// <summary>The claimed hold ids, or null when a line lacked stock (the caller rolls the lines back).</summary>
     private static async Task<List<Guid>?> TryReserveLinesAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, ReserveOrderStock command, CancellationToken cancellationToken)
@@ -296,18 +338,29 @@ public sealed partial class OrderReservations(NpgsqlDataSource db, ReservationMi
         return true;
     }
 
-    /// <summary>Active holds of the order are released (reserved drops); sold ones are restocked (on-hand rises).</summary>
-    private static async Task ReturnUnitsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid orderId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Active holds of the order are released (reserved drops); sold ones are restocked (on-hand rises). With
+    /// <paramref name="part"/>, only the sold units of that seller's SKUs (its cancelled part); returns how many holds.
+    /// </summary>
+    private static async Task<int> ReturnUnitsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid orderId, CancellationToken cancellationToken, SellerPart? part = null)
     {
         await using var update = new NpgsqlCommand(
             $"""
             UPDATE reservations SET status = CASE status WHEN 'active' THEN 'released' ELSE 'returned' END, updated_at = now()
-            WHERE order_id = $1 AND status IN ('active', 'confirmed')
+            WHERE order_id = $1 AND {(part is null ? "status IN ('active', 'confirmed')" : "status = 'confirmed' AND seller_id = $2 AND sku_id = ANY($3)")}
             RETURNING {Reservations.Columns}
             """,
             connection,
             transaction);
         update.Parameters.Add(new NpgsqlParameter { Value = orderId });
+        if (part is not null)
+        {
+            update.Parameters.Add(new NpgsqlParameter { Value = part.SellerId });
+            update.Parameters.Add(new NpgsqlParameter { Value = part.SkuIds });
+        }
+
+        var reason = part is null ? OrderReason(orderId) : $"{OrderReason(orderId)}: seller {part.SellerId} cancelled its part";
         var movements = new List<Movement>();
         foreach (var hold in Sorted(await ReadAllAsync(update, cancellationToken)))
         {
@@ -316,10 +369,11 @@ public sealed partial class OrderReservations(NpgsqlDataSource db, ReservationMi
             // Restocked units go back on hand even if Catalog withdrew the offer meanwhile: they are on the shelf again.
             var row = await StockStore.TryChangeAsync(connection, transaction, hold.SkuId, hold.SellerId, sold ? q : 0, sold ? 0 : -q, cancellationToken)
                 ?? throw new InvalidOperationException($"Stock of {hold.SkuId}/{hold.SellerId} holds less than reservation {hold.Id}.");
-            movements.Add(new Movement(row, sold ? "restock" : "release", sold ? q : 0, sold ? 0 : -q, hold.Id, hold.FlashSaleId, OrderReason(orderId)));
+            movements.Add(new Movement(row, sold ? "restock" : "release", sold ? q : 0, sold ? 0 : -q, hold.Id, hold.FlashSaleId, reason));
         }
 
         await StockStore.RecordAsync(connection, transaction, movements, cancellationToken);
+        return movements.Count;
     }
 
     /// <summary>Creates the order's record; false when it already has one (a concurrent insert is waited for first).</summary>
@@ -414,4 +468,16 @@ public sealed partial class OrderReservations(NpgsqlDataSource db, ReservationMi
 
     [LoggerMessage(LogLevel.Information, "Order {OrderId}: released before any reserve; a later reserve holds nothing")]
     private partial void LogFenced(Guid orderId);
+
+    [LoggerMessage(LogLevel.Information, "Order {OrderId}: seller {SellerId} cancelled its part; {Holds} sold hold(s) restocked")]
+    private partial void LogSellerPartRestocked(Guid orderId, Guid sellerId, int holds);
+
+    [LoggerMessage(LogLevel.Information, "Order {OrderId}: seller {SellerId} cancelled its part of an order already released, which restocked it")]
+    private partial void LogSellerPartReleased(Guid orderId, Guid sellerId);
+
+    [LoggerMessage(LogLevel.Warning, "Order {OrderId}: seller {SellerId} cancelled its part of an order that is {Status}, never sold; nothing to restock")]
+    private partial void LogSellerPartNeverSold(Guid orderId, Guid sellerId, string status);
+
+    /// <summary>One seller's SKUs in an order: what its cancelled part sold.</summary>
+    private sealed record SellerPart(Guid SellerId, Guid[] SkuIds);
 }
