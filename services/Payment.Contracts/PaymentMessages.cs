@@ -45,8 +45,15 @@ public sealed record PaymentSucceeded(Guid OrderId, Guid PaymentId, decimal Amou
 /// <summary>Nothing captured; <see cref="Reason"/> is one of <see cref="PaymentFailureReasons"/>.</summary>
 public sealed record PaymentFailed(Guid OrderId, Guid PaymentId, string Reason) : PaymentEvent(OrderId, PaymentId);
 
-/// <summary>The refund for <see cref="Reason"/> is done: <see cref="Amount"/> refunded (0 when nothing had been captured).</summary>
-public sealed record PaymentRefunded(Guid OrderId, Guid PaymentId, decimal Amount, string Currency, string Reason) : PaymentEvent(OrderId, PaymentId);
+/// <summary>
+/// The refund for <see cref="Reason"/> is done: <see cref="Amount"/> refunded (0 when nothing had been captured, or
+/// nothing was left). A reason starting with <see cref="SellerReasonPrefix"/> is a seller's cancelled part, refunded on
+/// Fulfillment's <c>ShipmentCancelled</c> rather than on a saga command, and published once per part.
+/// </summary>
+public sealed record PaymentRefunded(Guid OrderId, Guid PaymentId, decimal Amount, string Currency, string Reason) : PaymentEvent(OrderId, PaymentId)
+{
+    public const string SellerReasonPrefix = "seller:";
+}
 
 public static class PaymentFailureReasons
 {

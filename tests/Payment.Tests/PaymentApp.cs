@@ -6,6 +6,7 @@ using System.Text.Json;
 using AspireShop.BuildingBlocks.Data;
 using AspireShop.BuildingBlocks.Messaging;
 using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Fulfillment.Contracts;
 using AspireShop.Payment.API.Data;
 using AspireShop.Payment.API.Domain;
 using AspireShop.Payment.API.Events;
@@ -27,6 +28,7 @@ namespace AspireShop.Payment.Tests;
 public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
 {
     private const string Consumer = "Messaging:Consumers:" + PaymentCommandHandler.ConsumerGroup;
+    private const string ShipmentConsumer = "Messaging:Consumers:" + ShipmentCancelledHandler.ConsumerGroup;
 
     /// <summary>What the consumer host's dispatcher accepts: the discriminator anywhere, every field present.</summary>
     public static readonly JsonSerializerOptions StrictJson = new(OutboxEvent.SerializerOptions)
@@ -39,18 +41,23 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
     private readonly ProviderHost _provider;
     private readonly TimeProvider? _clock;
 
-    private PaymentApp(IReadOnlyDictionary<string, string?> settings, ProviderHost provider, string kafka, string commandsTopic, TimeProvider? clock)
+    private PaymentApp(
+        IReadOnlyDictionary<string, string?> settings, ProviderHost provider, string kafka, string commandsTopic, string shipmentsTopic, TimeProvider? clock)
         : base(settings)
     {
         _provider = provider;
         _clock = clock;
         Kafka = kafka;
         CommandsTopic = commandsTopic;
+        ShipmentsTopic = shipmentsTopic;
     }
 
     public string Kafka { get; }
 
     public string CommandsTopic { get; }
+
+    /// <summary>This app's stand-in for Fulfillment's <c>outbox.event.shipment</c>.</summary>
+    public string ShipmentsTopic { get; }
 
     /// <summary>Every request Payment sent the provider, in the order they finished.</summary>
     public ConcurrentQueue<ProviderCall> ProviderTraffic { get; } = new();
@@ -59,6 +66,7 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
         InfrastructureFixture infrastructure, ProviderHost provider, IReadOnlyDictionary<string, string?>? overrides = null, TimeProvider? clock = null)
     {
         var topic = await infrastructure.CreateTopicAsync("payment-commands", partitions: 3);
+        var shipments = await infrastructure.CreateTopicAsync("shipment-events", partitions: 3);
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:paymentdb"] = await infrastructure.CreateDatabaseAsync("payment"),
@@ -71,6 +79,10 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
             // The service's minutes of backoff, shrunk so a retried unknown outcome settles within a test.
             [$"{Consumer}:InitialBackoff"] = "00:00:00.100",
             [$"{Consumer}:MaxBackoff"] = "00:00:00.500",
+            [$"{ShipmentConsumer}:GroupId"] = $"payment.shipments.test-{Guid.NewGuid():N}",
+            [$"{ShipmentConsumer}:Topics:0"] = shipments,
+            [$"{ShipmentConsumer}:InitialBackoff"] = "00:00:00.100",
+            [$"{ShipmentConsumer}:MaxBackoff"] = "00:00:00.500",
             // The PaymentReconciler runs when a test says (ReconcileAsync), and a first retry is due at once.
             ["Payment:ReconcileInterval"] = "1.00:00:00",
             ["Payment:ReconcileInitialBackoff"] = "00:00:00",
@@ -84,7 +96,7 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
             settings[key] = value;
         }
 
-        var app = new PaymentApp(settings, provider, infrastructure.KafkaBootstrapServers, topic, clock);
+        var app = new PaymentApp(settings, provider, infrastructure.KafkaBootstrapServers, topic, shipments, clock);
         await MigrateStep.MigrateAsync<PaymentContext>(app.Services);
         return app;
     }
@@ -116,14 +128,27 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
         await producer.ProduceAsync(CommandsTopic, ToMessage(command, messageId));
     }
 
-    private static Message<string, string> ToMessage(PaymentCommand command, string messageId) => new()
+    /// <summary>
+    /// Fulfillment's events as its outbox reaches Kafka: keyed by order id, header <c>id</c> (the same id again is a
+    /// redelivery), the base type's JSON.
+    /// </summary>
+    public async Task PublishAsync(ShipmentEvent shipmentEvent, string? messageId = null)
     {
-        Key = command.OrderId.ToString(),
-        Value = JsonSerializer.Serialize(command, OutboxEvent.SerializerOptions),
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = Kafka }).Build();
+        await producer.ProduceAsync(ShipmentsTopic, ToMessage(shipmentEvent.OrderId, shipmentEvent, messageId ?? Guid.NewGuid().ToString()));
+    }
+
+    private static Message<string, string> ToMessage(PaymentCommand command, string messageId) => ToMessage(command.OrderId, command, messageId);
+
+    private static Message<string, string> ToMessage<T>(Guid orderId, T payload, string messageId)
+        where T : class => new()
+    {
+        Key = orderId.ToString(),
+        Value = JsonSerializer.Serialize(payload, OutboxEvent.SerializerOptions),
         Headers = new Headers
         {
             { ReceivedMessage.IdHeader, Encoding.UTF8.GetBytes(messageId) },
-            { ReceivedMessage.TypeHeader, Encoding.UTF8.GetBytes(command.GetType().Name) },
+            { ReceivedMessage.TypeHeader, Encoding.UTF8.GetBytes(payload.GetType().Name) },
         },
     };
 
@@ -137,6 +162,18 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
             new Dictionary<string, string> { [ReceivedMessage.IdHeader] = messageId ?? Guid.NewGuid().ToString() }, 1);
         await scope.ServiceProvider.GetRequiredService<PaymentCommandHandler>()
             .HandleAsync(JsonSerializer.Deserialize<PaymentCommand>(json, StrictJson)!, message, CancellationToken.None);
+    }
+
+    /// <summary>Hands a shipment event straight to Payment's handler, as the consumer host would (one attempt, its own scope).</summary>
+    public async Task HandleAsync(ShipmentEvent shipmentEvent, string? messageId = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var json = JsonSerializer.Serialize(shipmentEvent, OutboxEvent.SerializerOptions);
+        var message = new ReceivedMessage(
+            ShipmentsTopic, 0, 0, shipmentEvent.OrderId.ToString(), json,
+            new Dictionary<string, string> { [ReceivedMessage.IdHeader] = messageId ?? Guid.NewGuid().ToString() }, 1);
+        await scope.ServiceProvider.GetRequiredService<ShipmentCancelledHandler>()
+            .HandleAsync(JsonSerializer.Deserialize<ShipmentEvent>(json, StrictJson)!, message, CancellationToken.None);
     }
 
     /// <summary>
@@ -212,6 +249,14 @@ public sealed class PaymentApp : ServiceHost<PaymentApi::Program>
     public Task<List<PaymentEvent>> WaitForRepliesAsync(Guid orderId, int count) =>
         Poll.UntilAsync(() => RepliesAsync(orderId), replies => replies.Count >= count, TimeSpan.FromSeconds(30),
             replies => $"{replies.Count} of {count} replies for order {orderId}: {string.Join(", ", replies)}");
+
+    /// <summary>Whether <paramref name="consumer"/> has recorded <paramref name="messageId"/> as handled.</summary>
+    public async Task<bool> HandledAsync(string consumer, string messageId)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PaymentContext>();
+        return await db.Set<InboxEntry>().AnyAsync(e => e.Consumer == consumer && e.MessageId == messageId);
+    }
 
     public async Task<int> InboxCountAsync(string consumer)
     {

@@ -115,7 +115,7 @@ public sealed class PaymentWebhookTests(PaymentFixture fixture) : IClassFixture<
         const string reason = "cancelled";
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            var (refund, claimed) = await scope.ServiceProvider.GetRequiredService<PaymentStore>().OpenRefundAsync(payment.Id, reason, CancellationToken.None);
+            var (refund, claimed, _) = await scope.ServiceProvider.GetRequiredService<PaymentStore>().OpenRefundAsync(payment.Id, reason, amount: null, receipt: null, CancellationToken.None);
             Assert.True(claimed);
             var answer = await scope.ServiceProvider.GetRequiredService<ProviderClient>().CreateRefundAsync(
                 new CreateRefundRequest(payment.ProviderIntentId!, Money.ToMinorUnits(refund.Amount), new Dictionary<string, string>

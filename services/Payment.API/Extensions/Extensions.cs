@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using AspireShop.BuildingBlocks.Data;
+using AspireShop.Fulfillment.Contracts;
 using AspireShop.Payment.API.Data;
 using AspireShop.Payment.API.Events;
 using AspireShop.Payment.API.Services;
@@ -49,6 +50,14 @@ public static class Extensions
             // A charge waits ~50 ms or more on the provider: with the default 4 at once, Payment capped checkout at ~30
             // orders/s (measured); one per partition, the provider bulkhead (8) still bounds the calls.
             consumer.MaxConcurrency = 12;
+            consumer.InitialBackoff = TimeSpan.FromSeconds(1);
+            consumer.MaxBackoff = TimeSpan.FromMinutes(1);
+        });
+        builder.AddEventHandler<ShipmentEvent, ShipmentCancelledHandler>(ShipmentCancelledHandler.ConsumerGroup, ShipmentEvent.Topic, consumer =>
+        {
+            // Retried only while the order's charge is unsettled (never for long: the order was confirmed on a capture);
+            // past that the dead letter waits for an operator's replay, since nobody re-sends an event.
+            consumer.MaxAttempts = 10;
             consumer.InitialBackoff = TimeSpan.FromSeconds(1);
             consumer.MaxBackoff = TimeSpan.FromMinutes(1);
         });

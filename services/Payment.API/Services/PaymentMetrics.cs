@@ -17,7 +17,7 @@ public sealed class PaymentMetrics
     {
         var meter = meterFactory.Create(MeterName);
         _charges = meter.CreateCounter<long>("payment.charges", description: "Charges settled, by outcome (succeeded, failed reason)");
-        _refunds = meter.CreateCounter<long>("payment.refunds", description: "Refunds settled, by outcome (refunded, nothing_captured)");
+        _refunds = meter.CreateCounter<long>("payment.refunds", description: "Refunds settled, by outcome (refunded, nothing_captured, nothing_left)");
         _unknown = meter.CreateCounter<long>("payment.unknown", description: "Provider calls whose outcome is unknown (asked again later), by operation");
         _reconcileAttempts = meter.CreateCounter<long>("payment.reconciler.attempts", description: "PaymentReconciler asks of the provider, by operation (charge, refund)");
         _parked = meter.CreateCounter<long>("payment.reconciler.parked", description: "Charges and refunds parked as needs-attention after the reconciler's last attempt");

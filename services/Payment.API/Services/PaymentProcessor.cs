@@ -92,7 +92,13 @@ public sealed partial class PaymentProcessor(
             return;
         }
 
-        var (refund, claimed) = await store.OpenRefundAsync(payment.Id, command.Reason, cancellationToken);
+        var (refund, claimed, settled) = await store.OpenRefundAsync(payment.Id, command.Reason, amount: null, receipt, cancellationToken);
+        if (settled)
+        {
+            metrics.RefundSettled("nothing_left");
+            return;
+        }
+
         if (refund.Status == RefundStatus.Succeeded)
         {
             await store.AnswerAsync(receipt, PaymentStore.RefundReply(payment, refund), cancellationToken);
@@ -102,6 +108,59 @@ public sealed partial class PaymentProcessor(
         if (!claimed)
         {
             throw new PaymentOutcomePendingException($"The refund {command.Reason} of order {command.OrderId} is being asked about by another worker.");
+        }
+
+        await RefundClaimedAsync(payment, refund, receipt, cancellationToken);
+    }
+
+    /// <summary>
+    /// Refunds part of an order's capture, once per <paramref name="reason"/> (a seller's cancelled part of a confirmed
+    /// order): <paramref name="amount"/>, never more than is left of the capture. Through the same refund row, provider
+    /// key and reconciler as a full refund; answered once, with the change that settles the refund, whoever settles it
+    /// (nobody waits on the reply, and a payout ledger reads it: a second one would count twice).
+    /// </summary>
+    public async Task RefundPartAsync(Guid orderId, string reason, decimal amount, string currency, Receipt receipt, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength)
+        {
+            throw new PoisonMessageException($"The part refund of order {orderId} has no usable reason.");
+        }
+
+        if ((amount != 0 && Money.ToMinorUnits(amount) is null) || !Money.IsCurrency(currency))
+        {
+            throw new PoisonMessageException($"The part refund {reason} of order {orderId} has no refundable amount or currency: {amount} {currency}.");
+        }
+
+        if (await store.WasHandledAsync(receipt, cancellationToken))
+        {
+            return;
+        }
+
+        // An order is confirmed only on a capture recorded here, so a charge not settled yet is a lag: asked again later.
+        var payment = await store.FindAsync(orderId, cancellationToken);
+        if (payment is null || !PaymentStatus.IsFinal(payment.Status))
+        {
+            throw new PaymentOutcomePendingException($"The part refund {reason} of order {orderId} waits for its charge ({payment?.Status ?? "none yet"}).");
+        }
+
+        if (payment.Status == PaymentStatus.Succeeded && !string.Equals(payment.Currency, currency, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new PoisonMessageException($"The part refund {reason} of order {orderId} is in {currency}, its payment in {payment.Currency}.");
+        }
+
+        var (refund, claimed, settled) = await store.OpenRefundAsync(payment.Id, reason, amount, receipt, cancellationToken);
+        if (settled)
+        {
+            metrics.RefundSettled(payment.Status == PaymentStatus.Succeeded ? "nothing_left" : "nothing_captured");
+            LogNothingLeft(orderId, reason, payment.Status);
+            return;
+        }
+
+        if (!claimed)
+        {
+            // Refunded already, or another worker (or the reconciler, after its lease) calls and replies when it settles.
+            await store.AnswerAsync(receipt, reply: null, cancellationToken);
+            return;
         }
 
         await RefundClaimedAsync(payment, refund, receipt, cancellationToken);
@@ -389,6 +448,9 @@ public sealed partial class PaymentProcessor(
 
     [LoggerMessage(LogLevel.Warning, "The {Operation} of order {OrderId} needs attention: no answer from the provider after {Attempts} reconciler attempts ({Detail}); parked until an operator retries it")]
     private partial void LogParked(string operation, Guid orderId, int attempts, string detail);
+
+    [LoggerMessage(LogLevel.Information, "Nothing left to refund for order {OrderId} ({Reason}): payment {Status}")]
+    private partial void LogNothingLeft(Guid orderId, string reason, string status);
 
     [LoggerMessage(LogLevel.Information, "Nothing to refund for order {OrderId}: payment {Status} {Reason}")]
     private partial void LogNothingToRefund(Guid orderId, string status, string? reason);

@@ -9,14 +9,17 @@ using Microsoft.Extensions.Options;
 namespace AspireShop.Payment.API.Services;
 
 /// <summary>
-/// Who asked: a command (answered with the recorded outcome, once per message id) or a provider webhook (only a
-/// prompt: it replies only when it settles something). Either is deduplicated by its inbox row.
+/// Who asked: a command (answered with the recorded outcome, once per message id), another service's event or a
+/// provider webhook (neither is answered: a reply leaves only with the change that settles something, so once per
+/// refund). Each is deduplicated by its inbox row.
 /// </summary>
 public sealed record Receipt(string Consumer, string MessageId, bool AnswersCommand)
 {
     public const string WebhookConsumer = "provider-webhooks";
 
     public static Receipt Command(string consumer, string messageId) => new(consumer, messageId, AnswersCommand: true);
+
+    public static Receipt Event(string consumer, string messageId) => new(consumer, messageId, AnswersCommand: false);
 
     public static Receipt Webhook(string eventId) => new(WebhookConsumer, eventId, AnswersCommand: false);
 }
@@ -167,11 +170,14 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
     }
 
     /// <summary>
-    /// The refund of <paramref name="reason"/>, created once with whatever capture is left, its amount added to the
-    /// payment's refunded amount by a guarded update in the same transaction (under the payment's row lock, so refunds
-    /// for other reasons queue behind it). <c>Claimed</c> means this caller, and only it, calls the provider now.
+    /// The refund of <paramref name="reason"/>, created once with <paramref name="amount"/> capped at what is left of the
+    /// capture (null: all that is left), its amount added to the payment's refunded amount by a guarded update in the
+    /// same transaction (under the payment's row lock, so refunds for other reasons queue behind it). <c>Claimed</c>
+    /// means this caller, and only it, calls the provider now. <c>Settled</c> means nothing was left to return, so the
+    /// refund was created settled, its reply and the <paramref name="receipt"/> recorded with it: nothing more to do.
     /// </summary>
-    public async Task<(Refund Refund, bool Claimed)> OpenRefundAsync(Guid paymentId, string reason, CancellationToken cancellationToken)
+    public async Task<(Refund Refund, bool Claimed, bool Settled)> OpenRefundAsync(
+        Guid paymentId, string reason, decimal? amount, Receipt? receipt, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         db.ChangeTracker.Clear();
@@ -188,37 +194,45 @@ public sealed class PaymentStore(PaymentContext db, TimeProvider clock, IOptions
                     .SetProperty(r => r.NextAttemptAt, now + options.Value.ClaimLease)
                     .SetProperty(r => r.UpdatedAt, now), cancellationToken) == 1;
             await transaction.CommitAsync(cancellationToken);
-            return (existing, claimed);
+            return (existing, claimed, false);
         }
 
-        var payment = await db.Payments.AsNoTracking().SingleAsync(p => p.Id == paymentId && p.Status == PaymentStatus.Succeeded, cancellationToken);
-        var amount = payment.CapturedAmount - payment.RefundedAmount;
+        // A failed payment captured nothing, so its refund is one of nothing: settled here, never sent to the provider.
+        var payment = await db.Payments.AsNoTracking()
+            .SingleAsync(p => p.Id == paymentId && (p.Status == PaymentStatus.Succeeded || p.Status == PaymentStatus.Failed), cancellationToken);
+        var left = payment.CapturedAmount - payment.RefundedAmount;
+        var refunded = amount is { } asked ? Math.Min(asked, left) : left;
         var refund = new Refund
         {
             Id = Guid.CreateVersion7(),
             PaymentId = paymentId,
             Reason = reason,
-            Amount = amount,
+            Amount = refunded,
             // Nothing left to return (another reason's refund took it): settled without a provider call.
-            Status = amount > 0 ? RefundStatus.Requested : RefundStatus.Succeeded,
-            ClaimedAt = amount > 0 ? now : null,
-            NextAttemptAt = amount > 0 ? now + options.Value.ClaimLease : null,
+            Status = refunded > 0 ? RefundStatus.Requested : RefundStatus.Succeeded,
+            ClaimedAt = refunded > 0 ? now : null,
+            NextAttemptAt = refunded > 0 ? now + options.Value.ClaimLease : null,
             CreatedAt = now,
             UpdatedAt = now,
         };
         db.Refunds.Add(refund);
         await db.SaveChangesAsync(cancellationToken);
-        var added = await db.Payments.Where(p => p.Id == paymentId && p.RefundedAmount + amount <= p.CapturedAmount)
+        var added = await db.Payments.Where(p => p.Id == paymentId && p.RefundedAmount + refunded <= p.CapturedAmount)
             .ExecuteUpdateAsync(s => s
-                .SetProperty(p => p.RefundedAmount, p => p.RefundedAmount + amount)
+                .SetProperty(p => p.RefundedAmount, p => p.RefundedAmount + refunded)
                 .SetProperty(p => p.UpdatedAt, now), cancellationToken);
         if (added != 1)
         {
             throw new InvalidOperationException($"Refund {reason} of payment {paymentId} would exceed its capture.");
         }
 
+        if (refunded == 0)
+        {
+            await ReplyAsync(RefundReply(payment, refund), settled: true, receipt, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        return (refund, amount > 0);
+        return (refund, refunded > 0, refunded == 0);
     }
 
     /// <summary>The provider refunded: the refund is settled and the saga told, with the inbox record of the command.</summary>
