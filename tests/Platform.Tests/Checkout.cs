@@ -49,6 +49,14 @@ public static class Checkout
             timeout ?? TimeSpan.FromSeconds(30),
             order => order.ToJsonString());
 
+    /// <summary>Polls the order until its fulfillment (the sellers' shipments as Ordering knows them) has <paramref name="status"/>.</summary>
+    public static Task<JsonObject> WaitForFulfillmentAsync(HttpClient buyer, Guid orderId, string status, TimeSpan? timeout = null) =>
+        Poll.UntilAsync(
+            async () => (await buyer.GetFromJsonAsync<JsonObject>($"/api/orders/{orderId}"))!,
+            order => order["fulfillment"]?["status"]?.GetValue<string>() == status,
+            timeout ?? TimeSpan.FromSeconds(30),
+            order => order.ToJsonString());
+
     /// <summary>Reads the order's Server-Sent Events through the gateway until the stream ends (the order at rest).</summary>
     public static async Task<List<JsonObject>> ReadEventsAsync(HttpClient buyer, Guid orderId, TimeSpan timeout)
     {

@@ -78,6 +78,63 @@ public sealed class SellerJourneyTests(PlatformFixture platform)
             tracked.Select(s => (s!["sellerId"]!.GetValue<Guid>(), s["status"]!.GetValue<string>())).OrderBy(s => s.Item1 == sellerId));
     }
 
+    [Fact]
+    public async Task ASellerCancelsItsPartOfATwoSellerOrderWhichIsRefundedOnceAndRestockedWhileTheOtherPartShips()
+    {
+        using var sellerA = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoSellerA));
+        using var sellerB = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoSellerB));
+        var (a, b) = (PlatformIdentity.DemoSellerAId, PlatformIdentity.DemoSellerBId);
+        var skuA = await ProductWithStockAsync(sellerA, a, "Canvas tote");
+        var skuB = await ProductWithStockAsync(sellerB, b, "Enamel mug");
+
+        var buyer = await Checkout.NewBuyerAsync(platform);
+        await Checkout.AddToCartAsync(buyer, skuA, a);
+        await Checkout.AddToCartAsync(buyer, skuB, b, quantity: 2);
+        var order = await Checkout.PlaceAcceptedAsync(buyer);
+        var confirmed = await Checkout.WaitForStatusAsync(buyer, order, "CONFIRMED", TimeSpan.FromSeconds(60));
+        var partB = confirmed["lines"]!.AsArray().Where(l => l!["sellerId"]!.GetValue<Guid>() == b)
+            .Sum(l => l!["unitPrice"]!.GetValue<decimal>() * l["quantity"]!.GetValue<int>());
+
+        var shipmentB = await ShipmentOfAsync(sellerB, order);
+        using (var cancelled = await sellerB.PostAsJsonAsync($"/api/fulfillment/shipments/{shipmentB["id"]}/cancel", new { reason = "damaged in the warehouse" }))
+        {
+            Assert.True(cancelled.IsSuccessStatusCode, await cancelled.Content.ReadAsStringAsync());
+        }
+
+        // B's part comes back once: refunded at the provider, its two units on hand again, nothing left reserved.
+        var refunds = await Poll.UntilAsync(
+            async () => (await Checkout.LedgerAsync(platform, order)).Refunds,
+            found => found.Count > 0,
+            TimeSpan.FromSeconds(60),
+            _ => $"no refund of B's part of order {order}");
+        Assert.Equal((long)(partB * 100), Assert.Single(refunds)["amount"]!.GetValue<long>());
+        await Poll.UntilAsync(() => Checkout.StockAsync(platform, skuB, b), stock => stock == (5, 0), TimeSpan.FromSeconds(30), stock => $"B's stock is {stock}");
+        await Checkout.WaitForFulfillmentAsync(buyer, order, "PARTIALLY_FULFILLED");
+
+        // A's part ships as if nothing happened; the buyer sees one part shipped, one cancelled, and can no longer cancel.
+        var shipmentA = await ShipmentOfAsync(sellerA, order);
+        using (var shipped = await sellerA.PostAsJsonAsync($"/api/fulfillment/shipments/{shipmentA["id"]}/ship", new { carrier = "UPS", trackingNumber = "1Z999AA10123456784" }))
+        {
+            Assert.True(shipped.IsSuccessStatusCode, await shipped.Content.ReadAsStringAsync());
+        }
+
+        var tracked = (await buyer.GetFromJsonAsync<JsonObject>($"/api/fulfillment/orders/{order}/shipments"))!["shipments"]!.AsArray();
+        Assert.Equal(
+            new[] { (a, "SHIPPED"), (b, "CANCELLED") },
+            tracked.Select(s => (s!["sellerId"]!.GetValue<Guid>(), s["status"]!.GetValue<string>())).OrderBy(s => s.Item1 == b));
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var cancel = await buyer.PostAsync($"/api/orders/{order}/cancel", null);
+                return cancel.StatusCode;
+            },
+            status => status == HttpStatusCode.Conflict,
+            TimeSpan.FromSeconds(30),
+            status => $"the buyer's cancel after A shipped answered {(int)status}");
+        Assert.Single((await Checkout.LedgerAsync(platform, order)).Refunds);
+        Assert.Equal((4, 0), await Checkout.StockAsync(platform, skuA, a));
+    }
+
     /// <summary>A new product of the seller (Catalog makes its offer) with 5 units, through the gateway.</summary>
     private static async Task<Guid> ProductWithStockAsync(HttpClient seller, Guid sellerId, string title)
     {
