@@ -20,6 +20,8 @@ app.UseTenantIsolation();
 
 app.MapApplicationsApi();
 app.MapSellersApi();
+app.MapLedgerApi();
+app.MapDeadLetterReplay();
 
 app.Run();
 return 0;

@@ -154,6 +154,17 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
             new Row("all sellers", HttpMethod.Get, () => "/api/sellers", null, AdminOnly(200)).For("GET /api/sellers"),
             new Row("A's seller profile", HttpMethod.Get, () => $"/api/sellers/{a}", null,
                 Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("GET /api/sellers/{id}"),
+            // Payouts: a seller's own balance and statements (admins any), 404 for another seller; the trial balance is the admins'.
+            new Row("my payout balance", HttpMethod.Get, () => "/api/sellers/me/balance", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 200, admin: 403)).For("GET /api/sellers/me/balance"),
+            new Row("my payout statement", HttpMethod.Get, () => "/api/sellers/me/statements", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 200, admin: 403)).For("GET /api/sellers/me/statements"),
+            new Row("A's payout balance", HttpMethod.Get, () => $"/api/sellers/{a}/balance", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("GET /api/sellers/{id}/balance"),
+            new Row("A's payout statement", HttpMethod.Get, () => $"/api/sellers/{a}/statements", null,
+                Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("GET /api/sellers/{id}/statements"),
+            new Row("the ledger's trial balance", HttpMethod.Get, () => "/api/sellers/ledger/trial-balance", null, AdminOnly(200))
+                .For("GET /api/sellers/ledger/trial-balance"),
             new Row("set an unknown seller's commission", HttpMethod.Put, () => $"/api/sellers/{x}/commission", () => new JsonObject { ["commissionBasisPoints"] = 800 }, AdminOnly(404))
                 .For("PUT /api/sellers/{id}/commission"),
 

@@ -60,6 +60,11 @@ public sealed class SellerAccessTests(SellerFixture fixture) : IClassFixture<Sel
             new("GET", $"/api/sellers/{sellerAId}", Forbidden, new() { ["seller A"] = 200, ["seller B"] = NotFound, ["admin"] = 200 }),
             new("PUT", $"/api/sellers/{sellerAId}/commission", Forbidden, new() { ["admin"] = 200 },
                 _ => Task.FromResult<object?>(new UpdateCommissionRequest(900))),
+            new("GET", "/api/sellers/me/balance", Forbidden, new() { ["seller A"] = 200, ["seller B"] = 200 }),
+            new("GET", "/api/sellers/me/statements", Forbidden, new() { ["seller A"] = 200, ["seller B"] = 200 }),
+            new("GET", $"/api/sellers/{sellerAId}/balance", Forbidden, new() { ["seller A"] = 200, ["seller B"] = NotFound, ["admin"] = 200 }),
+            new("GET", $"/api/sellers/{sellerAId}/statements", Forbidden, new() { ["seller A"] = 200, ["seller B"] = NotFound, ["admin"] = 200 }),
+            new("GET", "/api/sellers/ledger/trial-balance", Forbidden, new() { ["admin"] = 200 }),
         };
 
         var wrong = new List<string>();
@@ -99,6 +104,8 @@ public sealed class SellerAccessTests(SellerFixture fixture) : IClassFixture<Sel
         Assert.Contains("POST /api/sellers/applications", documented);
         Assert.Contains("POST /api/sellers/applications/{id}/approve", documented);
         Assert.Contains("PUT /api/sellers/{id}/commission", documented);
+        Assert.Contains("GET /api/sellers/{id}/statements", documented);
+        Assert.Contains("GET /api/sellers/ledger/trial-balance", documented);
     }
 
     private async Task<Guid> FreshApplicationAsync() => (await App.ApplyAsync(TestUser.NewBuyer())).Id;

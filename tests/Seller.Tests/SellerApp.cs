@@ -1,21 +1,29 @@
 extern alias SellerApi;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using AspireShop.BuildingBlocks.Data;
+using AspireShop.BuildingBlocks.Messaging;
 using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Ordering.Contracts;
+using AspireShop.Payment.Contracts;
 using AspireShop.Seller.API.Apis;
 using AspireShop.Seller.API.Data;
+using AspireShop.Seller.API.Events;
 using AspireShop.Seller.Contracts;
 using AspireShop.TestKit;
+using Confluent.Kafka;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace AspireShop.Seller.Tests;
 
 /// <summary>
 /// The seller service in-process (its real Program) on a fresh database migrated by its migrate step, which also creates
-/// the <c>seller_app</c> role and the row-level-security policies; requests carry test tokens.
+/// the <c>seller_app</c> role and the row-level-security policies; requests carry test tokens. The payout ledger consumes
+/// Ordering's and Payment's events from topics of the app's own, published as their outboxes reach Kafka.
 /// </summary>
 public sealed class SellerApp : ServiceHost<SellerApi::Program>
 {
@@ -32,6 +40,12 @@ public sealed class SellerApp : ServiceHost<SellerApi::Program>
     {
     }
 
+    public string Kafka => Settings["ConnectionStrings:kafka"]!;
+
+    public string OrdersTopic => Settings[$"{MessagingExtensions.ConsumersSection}:{OrderConfirmedHandler.ConsumerGroup}:Topics:0"]!;
+
+    public string PaymentsTopic => Settings[$"{MessagingExtensions.ConsumersSection}:{PaymentRefundedHandler.ConsumerGroup}:Topics:0"]!;
+
     /// <summary>The connection string the service uses: the server's superuser, as in native mode.</summary>
     public string ConnectionString => Settings["ConnectionStrings:sellerdb"]!;
 
@@ -44,19 +58,85 @@ public sealed class SellerApp : ServiceHost<SellerApi::Program>
             database.MaxPoolSize = size;
         }
 
-        var app = new SellerApp(Defaults(database.ConnectionString));
+        var app = new SellerApp(await DefaultsAsync(infrastructure, database.ConnectionString));
         await MigrateStep.MigrateAsync<SellerContext>(app.Services);
         return app;
     }
 
     /// <summary>An app on <paramref name="database"/> as it is, e.g. already migrated by the migrate step, with <paramref name="overrides"/>.</summary>
-    public static SellerApp OnDatabase(string database, IReadOnlyDictionary<string, string?> overrides) => new(Defaults(database), overrides);
+    public static async Task<SellerApp> OnDatabaseAsync(
+        InfrastructureFixture infrastructure, string database, IReadOnlyDictionary<string, string?> overrides) =>
+        new(await DefaultsAsync(infrastructure, database), overrides);
 
-    private static Dictionary<string, string?> Defaults(string database) => new()
+    private static async Task<Dictionary<string, string?>> DefaultsAsync(InfrastructureFixture infrastructure, string database) => new()
     {
         ["ConnectionStrings:sellerdb"] = database,
+        ["ConnectionStrings:kafka"] = infrastructure.KafkaBootstrapServers,
+        ["Kafka:Consumer:session.timeout.ms"] = "3000",
+        ["Kafka:Consumer:heartbeat.interval.ms"] = "1000",
+        ["Kafka:Consumer:fetch.wait.max.ms"] = "10",
+        [$"{Consumer(OrderConfirmedHandler.ConsumerGroup)}:GroupId"] = $"{OrderConfirmedHandler.ConsumerGroup}.test-{Guid.NewGuid():N}",
+        [$"{Consumer(OrderConfirmedHandler.ConsumerGroup)}:Topics:0"] = await infrastructure.CreateTopicAsync("orders", partitions: 3),
+        [$"{Consumer(PaymentRefundedHandler.ConsumerGroup)}:GroupId"] = $"{PaymentRefundedHandler.ConsumerGroup}.test-{Guid.NewGuid():N}",
+        [$"{Consumer(PaymentRefundedHandler.ConsumerGroup)}:Topics:0"] = await infrastructure.CreateTopicAsync("payments", partitions: 3),
+        // Both groups retry quickly: a test waits for the ledger, never for a backoff.
+        [$"{Consumer(OrderConfirmedHandler.ConsumerGroup)}:MaxBackoff"] = "00:00:01",
+        [$"{Consumer(PaymentRefundedHandler.ConsumerGroup)}:MaxBackoff"] = "00:00:01",
         ["Logging:LogLevel:Default"] = "Warning",
     };
+
+    private static string Consumer(string group) => $"{MessagingExtensions.ConsumersSection}:{group}";
+
+    /// <summary>
+    /// Publishes as Ordering's (or Payment's) outbox reaches Kafka: keyed by order id, header <c>id</c>, the base type's
+    /// JSON; returns the message id (give one to redeliver a message).
+    /// </summary>
+    public Task<string> PublishAsync(OrderEvent order, string? messageId = null) =>
+        ProduceAsync(OrdersTopic, order.OrderId, JsonSerializer.Serialize(order, OutboxEvent.SerializerOptions), order.GetType().Name, messageId);
+
+    public Task<string> PublishAsync(PaymentEvent payment, string? messageId = null) =>
+        ProduceAsync(PaymentsTopic, payment.OrderId, JsonSerializer.Serialize(payment, OutboxEvent.SerializerOptions), payment.GetType().Name, messageId);
+
+    /// <summary>Hands an event straight to its handler, as the consumer host would (one attempt, its own scope).</summary>
+    public async Task HandleAsync(OrderEvent order, string? messageId = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var json = JsonSerializer.Serialize(order, OutboxEvent.SerializerOptions);
+        await scope.ServiceProvider.GetRequiredService<OrderConfirmedHandler>()
+            .HandleAsync(JsonSerializer.Deserialize<OrderEvent>(json, StrictJson)!, Received(OrdersTopic, order.OrderId, json, messageId), CancellationToken.None);
+    }
+
+    public async Task HandleAsync(PaymentEvent payment, string? messageId = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var json = JsonSerializer.Serialize(payment, OutboxEvent.SerializerOptions);
+        await scope.ServiceProvider.GetRequiredService<PaymentRefundedHandler>()
+            .HandleAsync(JsonSerializer.Deserialize<PaymentEvent>(json, StrictJson)!, Received(PaymentsTopic, payment.OrderId, json, messageId), CancellationToken.None);
+    }
+
+    /// <summary>How many messages a ledger consumer has handled (its inbox records).</summary>
+    public Task<int> InboxCountAsync(string consumer) =>
+        InScopeAsync(Tenant.Everyone, db => db.Set<InboxEntry>().CountAsync(e => e.Consumer == consumer));
+
+    private async Task<string> ProduceAsync(string topic, Guid orderId, string json, string type, string? messageId)
+    {
+        messageId ??= Guid.CreateVersion7().ToString();
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = Kafka }).Build();
+        await producer.ProduceAsync(topic, new Message<string, string>
+        {
+            Key = orderId.ToString(),
+            Value = json,
+            Headers = new Headers
+            {
+                { ReceivedMessage.IdHeader, Encoding.UTF8.GetBytes(messageId) },
+                { ReceivedMessage.TypeHeader, Encoding.UTF8.GetBytes(type) },
+            },
+        });
+        return messageId;
+    }
+
+    private static ReceivedMessage Received(string topic, Guid orderId, string json, string? messageId) =>
+        new(topic, 0, 0, orderId.ToString(), json, new Dictionary<string, string> { [ReceivedMessage.IdHeader] = messageId ?? Guid.NewGuid().ToString() }, 1);
 
     /// <summary>Applies as <paramref name="user"/> with valid details unless some are given.</summary>
     public async Task<ApplicationResponse> ApplyAsync(TestUser user, string? businessName = null)

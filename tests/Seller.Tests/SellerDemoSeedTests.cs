@@ -87,7 +87,7 @@ public sealed class SellerDemoSeedTests(InfrastructureFixture infrastructure) : 
         var seed = new Dictionary<string, string?> { [$"{SellerServiceOptions.Section}:{nameof(SellerServiceOptions.SeedDemoSellers)}"] = "true" };
 
         // As the service itself seeds: as its role seller_app, under row-level security.
-        await using (var app = SellerApp.OnDatabase(database, seed))
+        await using (var app = await SellerApp.OnDatabaseAsync(infrastructure, database, seed))
         {
             // The token Identity issues seller-a@aspireshop.dev: whatever its user id, the seller_id claim is the demo seller's.
             using var sellerA = app.As(new TestUser(Guid.CreateVersion7(), SellerSeeder.DemoSellerA, AspireShopClaims.SellerRole));
@@ -96,7 +96,7 @@ public sealed class SellerDemoSeedTests(InfrastructureFixture infrastructure) : 
                 (profile!.SellerId, profile.BusinessName, profile.ContactEmail, profile.PayoutAccount, profile.CommissionBasisPoints));
         }
 
-        await using (var again = SellerApp.OnDatabase(database, seed))
+        await using (var again = await SellerApp.OnDatabaseAsync(infrastructure, database, seed))
         {
             using var admin = again.As(TestUser.NewAdmin());
             var sellers = await admin.GetFromJsonAsync<SellerList>("/api/sellers");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using AspireShop.Seller.API.Domain;
 using AspireShop.ServiceDefaults.Http;
@@ -108,6 +109,39 @@ public sealed partial class RequestValidation : FieldErrors
         }
 
         return (p, size);
+    }
+
+    /// <summary>
+    /// A statement period, <c>from</c> inclusive and <c>to</c> exclusive, ISO 8601 with an offset or a date alone (midnight
+    /// UTC); by default from the start of <paramref name="now"/>'s month to <paramref name="now"/>.
+    /// </summary>
+    public (DateTimeOffset From, DateTimeOffset To) Period(string? from, string? to, DateTimeOffset now)
+    {
+        var start = Instant("from", from) ?? new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        var end = Instant("to", to) ?? now;
+        if (IsValid && end <= start)
+        {
+            Add(to is null ? "from" : "to", "must make a period: 'to' after 'from'.");
+        }
+
+        return (start, end);
+    }
+
+    private DateTimeOffset? Instant(string field, string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant)
+            && text.Trim().Length >= 10)
+        {
+            return instant;
+        }
+
+        Add(field, "must be an ISO 8601 date or date and time, such as 2026-12-01 or 2026-12-01T00:00:00Z.");
+        return null;
     }
 
     private string Text(string field, string? value, int minLength, int maxLength)

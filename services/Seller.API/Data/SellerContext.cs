@@ -1,11 +1,12 @@
 using AspireShop.BuildingBlocks.Outbox;
 using AspireShop.Seller.API.Domain;
+using AspireShop.Seller.API.Domain.Ledger;
 using Microsoft.EntityFrameworkCore;
 
 namespace AspireShop.Seller.API.Data;
 
 /// <summary>
-/// The seller database: applications, sellers, and the outbox (<c>SellerApproved</c>) and inbox. Seller-owned tables
+/// The seller database: applications, sellers, the payout ledger, and the outbox (<c>SellerApproved</c>) and inbox. Seller-owned tables
 /// are protected by row-level security (<c>TenantIsolation</c>): the service works as <see cref="TenantRole"/> for the
 /// request's tenant, so a query that forgets the tenant finds nothing.
 /// </summary>
@@ -17,6 +18,13 @@ public sealed class SellerContext(DbContextOptions<SellerContext> options) : DbC
     public DbSet<SellerApplication> Applications => Set<SellerApplication>();
 
     public DbSet<SellerAccount> Sellers => Set<SellerAccount>();
+
+    /// <summary>The payout ledger's journal: one entry per seller part of an order captured or refunded.</summary>
+    public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
+
+    public DbSet<Posting> Postings => Set<Posting>();
+
+    public DbSet<ParkedRefund> ParkedRefunds => Set<ParkedRefund>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

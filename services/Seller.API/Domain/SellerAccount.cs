@@ -31,6 +31,19 @@ public sealed class SellerAccount
 
 public static class Commission
 {
+    /// <summary>10 %: what an approval without a rate gives, and what the ledger charges a seller it has no row for.</summary>
     public const int DefaultBasisPoints = 1000;
     public const int MaxBasisPoints = 10_000;
+
+    /// <summary>
+    /// The commission on <paramref name="grossMinor"/> (minor units) at <paramref name="basisPoints"/>, rounded to the
+    /// nearest cent, half a cent up (half away from zero): 59.97 at 12.5 % is 7.49625, so 7.50.
+    /// </summary>
+    public static long Of(long grossMinor, int basisPoints)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(grossMinor);
+        ArgumentOutOfRangeException.ThrowIfNegative(basisPoints);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(basisPoints, MaxBasisPoints);
+        return checked((grossMinor * basisPoints) + (MaxBasisPoints / 2)) / MaxBasisPoints;
+    }
 }

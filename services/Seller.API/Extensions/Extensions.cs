@@ -1,5 +1,8 @@
 using AspireShop.BuildingBlocks.Data;
+using AspireShop.Ordering.Contracts;
+using AspireShop.Payment.Contracts;
 using AspireShop.Seller.API.Data;
+using AspireShop.Seller.API.Events;
 using AspireShop.Seller.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
 using AspireShop.ServiceDefaults.Http;
@@ -10,6 +13,7 @@ namespace AspireShop.Seller.API.Extensions;
 public static class Extensions
 {
     public const string DatabaseName = "sellerdb";
+    public const string KafkaName = "kafka";
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -23,6 +27,12 @@ public static class Extensions
         builder.Services.AddBadRequestProblems();
 
         builder.Services.AddScoped<SellerOnboarding>();
+        builder.Services.AddScoped<PayoutLedger>();
+
+        // The payout ledger is fed by Ordering's confirmations and Payment's refunds (dead letters: dlq.<group>).
+        builder.AddKafkaClients(KafkaName);
+        builder.AddEventHandler<OrderEvent, OrderConfirmedHandler>(OrderConfirmedHandler.ConsumerGroup, OrderEvent.Topic);
+        builder.AddEventHandler<PaymentEvent, PaymentRefundedHandler>(PaymentRefundedHandler.ConsumerGroup, PaymentEvent.Topic);
 
         // Hosted services start before Kestrel accepts requests: the demo sellers exist for the first one.
         builder.Services.AddSellerSeeder();

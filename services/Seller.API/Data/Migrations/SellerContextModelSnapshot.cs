@@ -98,6 +98,222 @@ namespace AspireShop.Seller.API.Data.Migrations
                     b.ToTable("outbox", (string)null);
                 });
 
+            modelBuilder.Entity("AspireShop.Seller.API.Domain.Ledger.JournalEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("BookedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("booked_at");
+
+                    b.Property<int>("CommissionBasisPoints")
+                        .HasColumnType("integer")
+                        .HasColumnName("commission_basis_points");
+
+                    b.Property<long>("CommissionMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("commission_minor");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character(3)")
+                        .HasColumnName("currency")
+                        .IsFixedLength();
+
+                    b.Property<long>("GrossMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("gross_minor");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid?>("ReversesEntryId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("reverses_entry_id");
+
+                    b.Property<Guid>("SellerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("seller_id");
+
+                    b.Property<string>("SourceMessageId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("source_message_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_ledger_entries");
+
+                    b.HasIndex("ReversesEntryId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_ledger_entries_reverses")
+                        .HasFilter("reverses_entry_id IS NOT NULL");
+
+                    b.HasIndex("SellerId", "BookedAt")
+                        .HasDatabaseName("ix_ledger_entries_seller");
+
+                    b.HasIndex("OrderId", "SellerId", "Kind")
+                        .IsUnique()
+                        .HasDatabaseName("ux_ledger_entries_part");
+
+                    b.ToTable("ledger_entries", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_ledger_entries_commission", "commission_basis_points BETWEEN 0 AND 10000 AND abs(commission_minor) <= abs(gross_minor)");
+
+                            t.HasCheckConstraint("ck_ledger_entries_currency", "currency ~ '^[A-Z]{3}$'");
+
+                            t.HasCheckConstraint("ck_ledger_entries_kind", "(kind = 'capture' AND reverses_entry_id IS NULL AND reason IS NULL AND gross_minor > 0 AND commission_minor >= 0) OR (kind = 'reversal' AND reverses_entry_id IS NOT NULL AND reason IS NOT NULL AND gross_minor < 0 AND commission_minor <= 0)");
+                        });
+                });
+
+            modelBuilder.Entity("AspireShop.Seller.API.Domain.Ledger.ParkedRefund", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Sequence"));
+
+                    b.Property<long>("AmountMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("amount_minor");
+
+                    b.Property<DateTimeOffset?>("AppliedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("applied_at");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character(3)")
+                        .HasColumnName("currency")
+                        .IsFixedLength();
+
+                    b.Property<string>("MessageId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("message_id");
+
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<DateTimeOffset>("ParkedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("parked_at");
+
+                    b.Property<Guid>("PaymentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("payment_id");
+
+                    b.Property<string>("Problem")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("problem");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid?>("SellerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("seller_id");
+
+                    b.HasKey("Sequence")
+                        .HasName("pk_ledger_parked_refunds");
+
+                    b.HasIndex("ParkedAt")
+                        .HasDatabaseName("ix_ledger_parked_refunds_open")
+                        .HasFilter("applied_at IS NULL");
+
+                    b.HasIndex("OrderId", "Reason")
+                        .IsUnique()
+                        .HasDatabaseName("ux_ledger_parked_refunds_reason");
+
+                    b.ToTable("ledger_parked_refunds", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_ledger_parked_refunds_amount", "amount_minor >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("AspireShop.Seller.API.Domain.Ledger.Posting", b =>
+                {
+                    b.Property<Guid>("EntryId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("entry_id");
+
+                    b.Property<int>("Line")
+                        .HasColumnType("integer")
+                        .HasColumnName("line");
+
+                    b.Property<string>("Account")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("account");
+
+                    b.Property<long>("AmountMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("amount_minor");
+
+                    b.Property<DateTimeOffset>("BookedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("booked_at");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character(3)")
+                        .HasColumnName("currency")
+                        .IsFixedLength();
+
+                    b.Property<Guid?>("SellerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("seller_id");
+
+                    b.HasKey("EntryId", "Line")
+                        .HasName("pk_ledger_postings");
+
+                    b.HasIndex("Account", "Currency")
+                        .HasDatabaseName("ix_ledger_postings_account");
+
+                    b.HasIndex("SellerId", "BookedAt")
+                        .HasDatabaseName("ix_ledger_postings_seller")
+                        .HasFilter("seller_id IS NOT NULL");
+
+                    b.ToTable("ledger_postings", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_ledger_postings_account", "(seller_id IS NULL AND account IN ('platform:clearing', 'platform:commission')) OR (seller_id IS NOT NULL AND account = 'seller:' || seller_id::text)");
+
+                            t.HasCheckConstraint("ck_ledger_postings_amount", "amount_minor <> 0");
+
+                            t.HasCheckConstraint("ck_ledger_postings_currency", "currency ~ '^[A-Z]{3}$'");
+                        });
+                });
+
             modelBuilder.Entity("AspireShop.Seller.API.Domain.SellerAccount", b =>
                 {
                     b.Property<Guid>("SellerId")
@@ -257,6 +473,30 @@ namespace AspireShop.Seller.API.Data.Migrations
 
                             t.HasCheckConstraint("ck_seller_applications_status", "status IN ('pending', 'approved', 'rejected')");
                         });
+                });
+
+            modelBuilder.Entity("AspireShop.Seller.API.Domain.Ledger.JournalEntry", b =>
+                {
+                    b.HasOne("AspireShop.Seller.API.Domain.Ledger.JournalEntry", null)
+                        .WithOne()
+                        .HasForeignKey("AspireShop.Seller.API.Domain.Ledger.JournalEntry", "ReversesEntryId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_ledger_entries_reverses");
+                });
+
+            modelBuilder.Entity("AspireShop.Seller.API.Domain.Ledger.Posting", b =>
+                {
+                    b.HasOne("AspireShop.Seller.API.Domain.Ledger.JournalEntry", null)
+                        .WithMany("Postings")
+                        .HasForeignKey("EntryId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_ledger_postings_entry");
+                });
+
+            modelBuilder.Entity("AspireShop.Seller.API.Domain.Ledger.JournalEntry", b =>
+                {
+                    b.Navigation("Postings");
                 });
 #pragma warning restore 612, 618
         }
