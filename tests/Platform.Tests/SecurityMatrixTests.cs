@@ -38,7 +38,8 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
         var tokens = await TokensAsync();
         var reservation = await BuyerReservationAsync(tokens[Caller.Buyer], product);
         var order = await BuyerOrderAsync(tokens[Caller.Buyer]);
-        var shipment = await ShipmentOfAsync(tokens[Caller.Buyer], order);
+        var shipped = await BuyerConfirmedOrderAsync(tokens[Caller.Buyer], product);
+        var shipment = await ShipmentOfAsync(tokens[Caller.Buyer], shipped);
         var application = await ApplyToSellAsync(tokens[Caller.Applicant]);
         var a = PlatformIdentity.DemoSellerAId;
 
@@ -121,7 +122,7 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
                 Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 200, admin: 200)).For("GET /api/fulfillment/shipments"),
             new Row("A's shipment", HttpMethod.Get, () => $"/api/fulfillment/shipments/{shipment}", null,
                 Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("GET /api/fulfillment/shipments/{id}"),
-            new Row("an order's shipments", HttpMethod.Get, () => $"/api/fulfillment/orders/{order}/shipments", null,
+            new Row("an order's shipments", HttpMethod.Get, () => $"/api/fulfillment/orders/{shipped}/shipments", null,
                 Expect(anonymous: 401, buyer: 200, otherBuyer: 404, sellerA: 403, sellerB: 403, admin: 200)).For("GET /api/fulfillment/orders/{orderId}/shipments"),
             new Row("pack A's shipment", HttpMethod.Post, () => $"/api/fulfillment/shipments/{shipment}/pack", null,
                 Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("POST /api/fulfillment/shipments/{id}/pack"),
@@ -434,6 +435,16 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
             TimeSpan.FromSeconds(30),
             _ => $"no shipment of order {order}");
         return shipments![0]!["id"]!.GetValue<Guid>();
+    }
+
+    /// <summary>An order of the buyer for one unit of seller A's offer, confirmed: Fulfillment makes A's shipment of it.</summary>
+    private async Task<Guid> BuyerConfirmedOrderAsync(string buyerToken, StorefrontProduct product)
+    {
+        using var buyer = platform.CreateHttpClient("gateway", buyerToken);
+        await Checkout.AddToCartAsync(buyer, product.SkuId, PlatformIdentity.DemoSellerAId);
+        var id = await Checkout.PlaceAcceptedAsync(buyer);
+        await Checkout.WaitForStatusAsync(buyer, id, "CONFIRMED");
+        return id;
     }
 
     /// <summary>An order of the buyer, placed, paid and then cancelled (FAILED): at rest, so its event stream ends at once.</summary>

@@ -87,6 +87,9 @@ public sealed class SellerJourneyTests(PlatformFixture platform)
         var skuA = await ProductWithStockAsync(sellerA, a, "Canvas tote");
         var skuB = await ProductWithStockAsync(sellerB, b, "Enamel mug");
 
+        using var admin = platform.CreateHttpClient("gateway", await platform.TokenAsync(PlatformIdentity.DemoAdmin));
+        var (balanceA, balanceB) = (await BalanceAsync(admin, a), await BalanceAsync(admin, b));
+
         var buyer = await Checkout.NewBuyerAsync(platform);
         await Checkout.AddToCartAsync(buyer, skuA, a);
         await Checkout.AddToCartAsync(buyer, skuB, b, quantity: 2);
@@ -131,9 +134,28 @@ public sealed class SellerJourneyTests(PlatformFixture platform)
             status => status == HttpStatusCode.Conflict,
             TimeSpan.FromSeconds(30),
             status => $"the buyer's cancel after A shipped answered {(int)status}");
-        Assert.Single((await Checkout.LedgerAsync(platform, order)).Refunds);
+        var (charges, refundsAtProvider) = await Checkout.LedgerAsync(platform, order);
+        Assert.Single(refundsAtProvider);
         Assert.Equal((4, 0), await Checkout.StockAsync(platform, skuA, a));
+
+        // The payout ledger, recomputed from the provider's ledger: A is owed what was captured less B's refunded part,
+        // less its 10 % commission (half a cent up); B is owed nothing for this order; every posting sums to zero.
+        var keptMinor = Assert.Single(charges)["amount"]!.GetValue<long>() - refundsAtProvider[0]["amount"]!.GetValue<long>();
+        var owedToA = (keptMinor - (((keptMinor * 1000) + 5000) / 10_000)) / 100m;
+        await Poll.UntilAsync(
+            async () => (await BalanceAsync(admin, a), await BalanceAsync(admin, b)),
+            balances => balances == (balanceA + owedToA, balanceB),
+            TimeSpan.FromSeconds(30),
+            balances => $"balances (A, B) {balances}, expected ({balanceA + owedToA}, {balanceB})");
+        var trial = (await admin.GetFromJsonAsync<JsonObject>("/api/sellers/ledger/trial-balance"))!;
+        Assert.True(trial["balanced"]!.GetValue<bool>(), trial.ToJsonString());
+        Assert.All(trial["totals"]!.AsArray(), total => Assert.Equal(0m, total!["amount"]!.GetValue<decimal>()));
     }
+
+    /// <summary>The seller's payout balance in USD (0 before its first booking), as an admin reads it.</summary>
+    private static async Task<decimal> BalanceAsync(HttpClient admin, Guid sellerId) =>
+        (await admin.GetFromJsonAsync<JsonObject>($"/api/sellers/{sellerId}/balance"))!["balances"]!.AsArray()
+            .Where(b => b!["currency"]!.GetValue<string>() == "USD").Sum(b => b!["amount"]!.GetValue<decimal>());
 
     /// <summary>A new product of the seller (Catalog makes its offer) with 5 units, through the gateway.</summary>
     private static async Task<Guid> ProductWithStockAsync(HttpClient seller, Guid sellerId, string title)
