@@ -51,7 +51,10 @@ public sealed record ShipmentCancelled(
     bool OrderCancelled = false)
     : ShipmentEvent(OrderId, ShipmentId, SellerId, BuyerId)
 {
-    /// <summary>The reason Payment refunds a seller's cancelled part under: one refund per seller and order.</summary>
+    /// <summary>
+    /// The reason Payment refunds a seller's cancelled part under: one refund per seller and order. Its prefix is what
+    /// readers of Payment's refunds match (<c>PaymentRefunded.SellerReasonPrefix</c>); a test keeps the two equal.
+    /// </summary>
     public static string RefundReason(Guid sellerId) => $"seller:{sellerId}";
 }
 

@@ -24,6 +24,13 @@ public sealed class PaymentSellerRefundTests(PaymentFixture fixture) : IClassFix
     private PaymentApp App => fixture.App;
 
     [Fact]
+    public void ASellersPartIsRefundedUnderTheReasonEveryReaderOfRefundsMatches()
+    {
+        var sellerId = Guid.NewGuid();
+        Assert.Equal($"{PaymentRefunded.SellerReasonPrefix}{sellerId}", ShipmentCancelled.RefundReason(sellerId));
+    }
+
+    [Fact]
     public async Task ASellersCancelledPartIsRefundedOnceAndTheBuyersCancelThenRefundsOnlyTheRest()
     {
         var charge = Orders.Charge(amount: 50m);

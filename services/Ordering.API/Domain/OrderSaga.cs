@@ -1,5 +1,4 @@
 using AspireShop.BuildingBlocks.Outbox;
-using AspireShop.Fulfillment.Contracts;
 using AspireShop.Inventory.Contracts;
 using AspireShop.Ordering.Contracts;
 using AspireShop.Payment.Contracts;
@@ -47,9 +46,6 @@ public enum SagaStep
 public static class OrderSaga
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
-
-    // Taken from the contract rather than copied, so the two cannot drift apart: "seller:".
-    private static readonly string SellerRefundPrefix = ShipmentCancelled.RefundReason(Guid.Empty)[..^Guid.Empty.ToString().Length];
 
     /// <summary>How long each step may take before its command is sent again (doubling per attempt, capped).</summary>
     /// <remarks>
@@ -244,7 +240,7 @@ public static class OrderSaga
     /// <c>ShipmentCancelled.RefundReason</c> (<c>seller:&lt;id&gt;</c>); the saga's own refunds use its failure reasons.
     /// </summary>
     public static bool IsSellerRefund(PaymentRefunded refunded) =>
-        refunded.Reason.StartsWith(SellerRefundPrefix, StringComparison.Ordinal);
+        refunded.Reason.StartsWith(PaymentRefunded.SellerReasonPrefix, StringComparison.Ordinal);
 
     private static IReadOnlyList<OutboxEvent> TryFinish(Order order, DateTimeOffset now) =>
         order.StockReleased && order.PaymentSettled ? Fail(order, order.FailureReason ?? FailureReasons.Cancelled, now) : [];

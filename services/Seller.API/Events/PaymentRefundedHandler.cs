@@ -17,9 +17,6 @@ public sealed partial class PaymentRefundedHandler(PayoutLedger ledger, TenantCo
     /// <summary>The consumer group and the inbox consumer name of Payment's outcomes.</summary>
     public const string ConsumerGroup = "seller.payments";
 
-    /// <summary>Fulfillment's <c>ShipmentCancelled.RefundReason</c>: the refund of one seller's cancelled part.</summary>
-    public const string SellerReasonPrefix = "seller:";
-
     public async Task HandleAsync(PaymentEvent payload, ReceivedMessage message, CancellationToken cancellationToken)
     {
         if (payload is not PaymentRefunded refunded)
@@ -61,9 +58,9 @@ public sealed partial class PaymentRefundedHandler(PayoutLedger ledger, TenantCo
         }
 
         Guid? sellerId = null;
-        if (refunded.Reason.StartsWith(SellerReasonPrefix, StringComparison.Ordinal))
+        if (refunded.Reason.StartsWith(PaymentRefunded.SellerReasonPrefix, StringComparison.Ordinal))
         {
-            sellerId = Guid.TryParse(refunded.Reason.AsSpan(SellerReasonPrefix.Length), out var id)
+            sellerId = Guid.TryParse(refunded.Reason.AsSpan(PaymentRefunded.SellerReasonPrefix.Length), out var id)
                 ? id
                 : throw new PoisonMessageException($"{message.MessageId}: refund reason '{refunded.Reason}' names no seller id.");
         }
