@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs every AspireShop test on real infrastructure: installs what is missing (infrastructure/setup.sh), builds, and
-# runs dotnet test. The integration tests start Postgres, Redis and the Kafka-protocol broker themselves (native mode).
+# Runs every AspireShop test on real infrastructure: installs what is missing (infrastructure/setup.sh, with chromium
+# for the browser tests), builds, and runs dotnet test. The integration tests start Postgres, Redis and the
+# Kafka-protocol broker themselves (native mode).
 # Extra arguments go to dotnet test, e.g. ./test.sh --filter "FullyQualifiedName~Platform".
 set -euo pipefail
 cd "$(dirname "$0")"
-./infrastructure/setup.sh
+ASPIRESHOP_BROWSER=1 ./infrastructure/setup.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -32,6 +32,7 @@ var cartSecret = builder.AddParameter("cart-client-secret", new GenerateParamete
 var dashboardSecret = builder.AddParameter("dashboard-client-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 var providerApiKey = builder.AddParameter("payment-provider-api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 var webhookSecret = builder.AddParameter("payment-webhook-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+var storefrontKey = builder.AddParameter("storefront-gateway-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
 // The front door stays put across restarts (Gateway:Port, 0 for any free port): bookmarks, scripts and tokens, whose
 // issuer is this URL, keep working.
@@ -43,7 +44,9 @@ var gateway = builder.AddProject<Projects.Gateway_API>("gateway", launchProfileN
     // Gateway settings (e.g. Gateway:RateLimits) given to the AppHost flow to the gateway, so a benchmark can lift limits.
     .WithConfigurationSection(builder.Configuration, "Gateway")
     // The API reference (Scalar over every service's OpenAPI document) is for developers: run locally, never published.
-    .WithEnvironment("Gateway__ApiReference", builder.ExecutionContext.IsRunMode ? "true" : "false");
+    .WithEnvironment("Gateway__ApiReference", builder.ExecutionContext.IsRunMode ? "true" : "false")
+    // The storefront proves itself with this key, so the gateway limits its shoppers by their own addresses.
+    .WithEnvironment("Gateway__StorefrontKey", storefrontKey);
 
 // Identity first: every other service validates its tokens, and the dashboard's admin commands sign in with it.
 var identity = builder.AddService<Projects.Identity_API>("identity", identityDb)
@@ -172,10 +175,30 @@ gateway
     .WithReference(fulfillment).WaitFor(fulfillment)
     .WithReference(seller).WaitFor(seller);
 
+// The storefront: a backend-for-frontend that signs shoppers in with Identity (code + PKCE) and calls every API through
+// the gateway with the user's token; its sessions (and the tokens in them) live in Redis, not in the browser.
+var webAppPort = builder.Configuration.GetValue("WebApp:Port", 5080);
+var webApp = builder.AddProject<Projects.WebApp>("webapp", launchProfileName: null)
+    .WithHttpEndpoint(port: builder.ExecutionContext.IsRunMode && webAppPort != 0 ? webAppPort : null, isProxied: false)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithReference(platform.Redis, PlatformInfrastructure.RedisConnectionName).WaitFor(platform.Redis)
+    .WithReference(gateway).WaitFor(gateway)
+    .WithEnvironment("Identity__Authority", ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/auth/"))
+    .WithEnvironment("Storefront__GatewayKey", storefrontKey);
+identity
+    .WithEnvironment("Identity__Storefront__RedirectUris__0", ReferenceExpression.Create($"{webApp.GetEndpoint("http")}/signin-oidc"))
+    .WithEnvironment("Identity__Storefront__PostLogoutRedirectUris__0", ReferenceExpression.Create($"{webApp.GetEndpoint("http")}/signout-callback-oidc"));
+
 // Printed next to the dashboard's login link when the gateway is ready, which it is only after every service it routes to.
 builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, (_, _) =>
 {
     Console.WriteLine($"AspireShop is ready at {gateway.GetEndpoint("http").Url} (the gateway; API reference at /scalar/)");
+    return Task.CompletedTask;
+});
+builder.Eventing.Subscribe<ResourceReadyEvent>(webApp.Resource, (_, _) =>
+{
+    Console.WriteLine($"The storefront is open at {webApp.GetEndpoint("http").Url}");
     return Task.CompletedTask;
 });
 

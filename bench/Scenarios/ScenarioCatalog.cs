@@ -17,6 +17,7 @@ public static class ScenarioCatalog
         new CheckoutScenario(),
         new ChaosScenario(),
         new FootprintScenario(),
+        new StorefrontScenario(),
     ];
 
     public static IScenario? Find(string name) =>

@@ -9,6 +9,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseCorrelationId();
+app.UseTrustedStorefront(app.Configuration);
 app.MapDefaultEndpoints();
 app.UseRouting();
 // Authenticate first so the limiter partitions by user; limit before authorizing so a flood of bad tokens is throttled too.

@@ -89,7 +89,7 @@ public sealed class RestartTests(ITestOutputHelper output)
     {
         static string Url() => $"http://localhost:{TestPorts.FreeFixed().ToString(CultureInfo.InvariantCulture)}";
         return AppHostProcess.Start(
-            ["--Infrastructure:Mode=native", $"--Infrastructure:DataDirectory={data}", $"--Gateway:Port={port}"],
+            ["--Infrastructure:Mode=native", $"--Infrastructure:DataDirectory={data}", $"--Gateway:Port={port}", "--WebApp:Port=0"],
             new Dictionary<string, string>
             {
                 ["ASPNETCORE_URLS"] = Url(),

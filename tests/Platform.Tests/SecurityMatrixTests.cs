@@ -5,7 +5,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Aspire.Hosting.ApplicationModel;
 using AspireShop.TestKit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -169,8 +171,9 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
             new Row("set an unknown seller's commission", HttpMethod.Put, () => $"/api/sellers/{x}/commission", () => new JsonObject { ["commissionBasisPoints"] = 800 }, AdminOnly(404))
                 .For("PUT /api/sellers/{id}/commission"),
 
-            // Replays run from the dashboard against each service; the gateway does not publish them.
+            // Each service's replay is published under its name, for the admins' page; the bare path is not.
             new Row("replay dead letters", HttpMethod.Post, () => "/admin/dead-letters/replay", null, Everyone(404)).For("POST /admin/dead-letters/replay"),
+            new Row("replay catalog's dead letters", HttpMethod.Post, () => "/admin/dead-letters/catalog/replay", null, AdminOnly(200)),
 
             // Identity's own protocol endpoints: the gateway passes /auth/** through, Identity decides.
             new Row("token without a grant", HttpMethod.Post, () => "/auth/connect/token", null, Everyone(400)).For("POST /auth/connect/token"),
@@ -195,7 +198,7 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
         // The route list comes from the services themselves (their documents cover every mapped route, which each
         // service's own tests check), so a new route without a row fails here.
         var documented = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var service in platform.ServiceNames().Where(s => s != "gateway"))
+        foreach (var service in platform.ApiNames())
         {
             using var client = platform.CreateHttpClient(service);
             documented.UnionWith(await OpenApiCoverage.DocumentedAsync(client));
@@ -234,7 +237,7 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
     {
         string[] notPublished = ["POST /admin/dead-letters/replay"];
         var disagreements = new List<string>();
-        foreach (var service in platform.ServiceNames().Where(s => s != "gateway"))
+        foreach (var service in platform.ApiNames())
         {
             using var direct = platform.CreateHttpClient(service);
             foreach (var operation in await OpenApiCoverage.DocumentedAsync(direct))
@@ -318,6 +321,40 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
         {
             response.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task TheStorefrontsShoppersAreLimitedByTheirOwnAddressesWhichNobodyElseCanClaim()
+    {
+        var key = await platform.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ParameterResource>().Single(p => p.Name == "storefront-gateway-key").GetValueAsync(default);
+        using var gateway = platform.CreateHttpClient("gateway");
+
+        // Sign-in traffic is limited per address (burst 30): one shopper behind the storefront runs out of it ...
+        var burst = await Task.WhenAll(Enumerable.Range(0, 45).Select(_ => DiscoveryAsync(gateway, key, "203.0.113.7")));
+        Assert.Contains(HttpStatusCode.TooManyRequests, burst);
+        // ... while the next shopper behind the same storefront still gets in,
+        Assert.Equal(HttpStatusCode.OK, await DiscoveryAsync(gateway, key, "203.0.113.8"));
+        // and a caller without the storefront's key cannot pose as the first shopper's address to dodge its own limit.
+        var spoofed = await Task.WhenAll(Enumerable.Range(0, 45).Select(_ => DiscoveryAsync(gateway, key: "not-the-key-0123456789", $"198.51.100.{Random.Shared.Next(1, 250)}")));
+        Assert.Contains(HttpStatusCode.TooManyRequests, spoofed);
+
+        // The runner's own sign-in budget refills before the next test signs anyone in through the gateway.
+        await Poll.UntilAsync(() => DiscoveryAsync(gateway, key: null, "198.51.100.1"), status => status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(15), status => $"discovery still {status}", TimeSpan.FromSeconds(1));
+    }
+
+    private static async Task<HttpStatusCode> DiscoveryAsync(HttpClient gateway, string? key, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/auth/.well-known/openid-configuration");
+        if (key is not null)
+        {
+            request.Headers.Add("X-AspireShop-Storefront", key);
+        }
+
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        using var response = await gateway.SendAsync(request);
+        return response.StatusCode;
     }
 
     private static async Task<string> RegisteredBuyerAsync(HttpClient gateway)

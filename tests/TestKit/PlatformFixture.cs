@@ -50,8 +50,9 @@ public sealed class PlatformFixture : IAsyncLifetime
             "--Infrastructure:Mode=native",
             $"--Infrastructure:DataDirectory={_dataDirectory}",
             "--DcpPublisher:WaitForResourceCleanup=false",
-            // Any free port: a developer's running shop keeps 8080.
+            // Any free ports: a developer's running shop keeps 8080 (gateway) and 5080 (storefront).
             "--Gateway:Port=0",
+            "--WebApp:Port=0",
             // A crashed process is back within a second: tests crash one service at step after step.
             "--Supervisor:MaxRestartDelay=00:00:01",
         ]);
@@ -107,6 +108,9 @@ public sealed class PlatformFixture : IAsyncLifetime
             .Where(p => !IsStep(p.Name) && p.GetProjectMetadata().ProjectPath.Replace('\\', '/').Contains("/services/", StringComparison.Ordinal))
             .Select(p => p.Name)
             .ToList();
+
+    /// <summary>The services behind the gateway, each with its own API document: all but the gateway and the storefront.</summary>
+    public IReadOnlyList<string> ApiNames() => ServiceNames().Where(name => name is not ("gateway" or "webapp")).ToList();
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource);
 

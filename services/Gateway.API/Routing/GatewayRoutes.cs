@@ -74,7 +74,14 @@ public static class GatewayRoutes
 
         // Identity guards its own admin endpoints; the token endpoint is throttled per IP against password guessing.
         Route("identity", "identity", "/auth/{**rest}", GatewayPolicies.Anonymous, rateLimit: GatewayRateLimits.Auth),
+
+        .. Services.Keys.Select(service =>
+            Route($"{service}-dead-letters", service, DeadLetterReplayPattern.Replace("{service}", service, StringComparison.Ordinal), GatewayPolicies.Admin, ["POST"])
+                .WithTransformPathSet("/admin/dead-letters/replay")),
     ];
+
+    /// <summary>A service's replay of its dead letters, published per service for the admins' page.</summary>
+    public const string DeadLetterReplayPattern = "/admin/dead-letters/{service}/replay";
 
     /// <summary>The path of a service's OpenAPI document at the gateway, for the API reference.</summary>
     public const string ApiDocumentPattern = "/openapi/services/{documentName}.json";
