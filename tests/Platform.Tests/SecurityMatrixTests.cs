@@ -157,6 +157,7 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
             new Row("all sellers", HttpMethod.Get, () => "/api/sellers", null, AdminOnly(200)).For("GET /api/sellers"),
             new Row("A's seller profile", HttpMethod.Get, () => $"/api/sellers/{a}", null,
                 Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("GET /api/sellers/{id}"),
+            new Row("A's public profile", HttpMethod.Get, () => $"/api/sellers/{a}/public", null, Everyone(200)).For("GET /api/sellers/{id}/public"),
             // Payouts: a seller's own balance and statements (admins any), 404 for another seller; the trial balance is the admins'.
             new Row("my payout balance", HttpMethod.Get, () => "/api/sellers/me/balance", null,
                 Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 200, admin: 403)).For("GET /api/sellers/me/balance"),

@@ -92,7 +92,7 @@ public sealed class StorefrontBrowser : IAsyncLifetime
     /// <summary>Identity's sign-in page, wherever the flow brought the browser.</summary>
     public static async Task FillIdentityFormAsync(IPage page, string email, string password)
     {
-        await page.WaitForURLAsync(url => url.Contains("/auth/login", StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.Contains("/auth/account/login", StringComparison.Ordinal));
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();

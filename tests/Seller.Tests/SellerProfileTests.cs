@@ -57,6 +57,20 @@ public sealed class SellerProfileTests(SellerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task AnyoneReadsASellersNameAndNothingElse()
+    {
+        var (_, approved) = await App.OnboardAsync("Harbour Outfitters");
+        using var anonymous = App.Anonymous();
+
+        using var response = await anonymous.GetAsync($"/api/sellers/{approved.SellerId}/public");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["businessName", "sellerId"], body.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal("Harbour Outfitters", body.GetProperty("businessName").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/api/sellers/{Guid.NewGuid()}/public")).StatusCode);
+    }
+
+    [Fact]
     public async Task ASellerThisServiceNeverOnboardedHasNoProfile()
     {
         using var client = App.As(TestUser.NewSeller());

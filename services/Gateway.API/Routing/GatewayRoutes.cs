@@ -64,6 +64,7 @@ public static class GatewayRoutes
 
         // Any signed-in user may apply to sell; Seller itself decides who sees which profile, and only admins decide.
         Route("seller-applications-decide", "seller", "/api/sellers/applications/{id}/{**decision}", GatewayPolicies.Admin, ["POST"], GatewayRateLimits.Writes),
+        Route("seller-public", "seller", "/api/sellers/{id}/public", GatewayPolicies.Anonymous, Reads),
         Route("sellers-read", "seller", "/api/sellers/{**rest}", policy: null, Reads),
         Route("sellers-write", "seller", "/api/sellers/{**rest}", policy: null, rateLimit: GatewayRateLimits.Writes),
 
@@ -73,7 +74,10 @@ public static class GatewayRoutes
         Route("fulfillment-shipments-write", "fulfillment", "/api/fulfillment/shipments/{**rest}", GatewayPolicies.SellerOrAdmin, rateLimit: GatewayRateLimits.Writes),
 
         // Identity guards its own admin endpoints; the token endpoint is throttled per IP against password guessing.
-        Route("identity", "identity", "/auth/{**rest}", GatewayPolicies.Anonymous, rateLimit: GatewayRateLimits.Auth),
+        // Identity writes absolute URLs (discovery's endpoints and key set, sign-in redirects) from the Host it sees:
+        // the front door's, not its own internal address, which browsers and the storefront cannot reach.
+        Route("identity", "identity", "/auth/{**rest}", GatewayPolicies.Anonymous, rateLimit: GatewayRateLimits.Auth)
+            .WithTransformUseOriginalHostHeader(),
 
         .. Services.Keys.Select(service =>
             Route($"{service}-dead-letters", service, DeadLetterReplayPattern.Replace("{service}", service, StringComparison.Ordinal), GatewayPolicies.Admin, ["POST"])

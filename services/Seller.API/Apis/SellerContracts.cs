@@ -55,4 +55,7 @@ public sealed record SellerResponse(
         s.SellerId, s.UserId, s.BusinessName, s.ContactEmail, Domain.PayoutAccount.Mask(s.PayoutAccount), s.CommissionBasisPoints, s.CreatedAt, s.UpdatedAt);
 }
 
+/// <summary>A seller as shoppers see it beside its offers.</summary>
+public sealed record SellerPublicProfile(Guid SellerId, string BusinessName);
+
 public sealed record SellerList(int Total, int Page, int PageSize, IReadOnlyList<SellerResponse> Items);

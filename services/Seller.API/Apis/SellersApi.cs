@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Seller.API.Data;
 using AspireShop.Seller.API.Extensions;
 using AspireShop.ServiceDefaults.Authentication;
@@ -23,7 +24,23 @@ public static class SellersApi
         api.MapGet("", ListAsync).RequireAuthorization(AspireShopPolicies.Admin).WithName("ListSellers");
         api.MapGet("/{id:guid}", GetAsync).RequireAuthorization(SellerPolicies.SellerOrAdmin).WithName("GetSeller");
         api.MapPut("/{id:guid}/commission", UpdateCommissionAsync).RequireAuthorization(AspireShopPolicies.Admin).WithName("UpdateSellerCommission");
+        // What a shopper sees beside an offer: the seller's name, nothing else.
+        api.MapGet("/{id:guid}/public", GetPublicAsync).AllowAnonymous().WithName("GetSellerPublicProfile");
         return app;
+    }
+
+    /// <summary>
+    /// The only read of the sellers table open to anyone, so it looks across tenants on purpose, and answers only the
+    /// public columns.
+    /// </summary>
+    public static async Task<Results<Ok<SellerPublicProfile>, NotFound>> GetPublicAsync(
+        Guid id, TenantContext tenants, SellerContext db, CancellationToken cancellationToken)
+    {
+        tenants.Current = Tenant.Everyone;
+        return await db.Sellers.AsNoTracking().Where(s => s.SellerId == id)
+                .Select(s => new SellerPublicProfile(s.SellerId, s.BusinessName)).SingleOrDefaultAsync(cancellationToken) is { } profile
+            ? TypedResults.Ok(profile)
+            : TypedResults.NotFound();
     }
 
     public static async Task<Results<Ok<SellerResponse>, NotFound>> GetMineAsync(ClaimsPrincipal caller, SellerContext db, CancellationToken cancellationToken) =>

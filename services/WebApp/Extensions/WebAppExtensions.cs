@@ -22,6 +22,7 @@ public static class WebAppExtensions
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
 
         builder.Services.AddGatewayClient<CatalogClient>();
+        builder.Services.AddGatewayClient<SellerDirectory>();
         builder.Services.AddGatewayClient<SearchClient>();
         builder.Services.AddGatewayClient<InventoryClient>();
         builder.Services.AddGatewayClient<IdentityClient>();

@@ -5,8 +5,8 @@ namespace AspireShop.WebApp.Components.Shop;
 /// <summary>How the buyer's pages print sellers, dates and order ids, the same everywhere (amounts: <see cref="Money"/>).</summary>
 public static class ShopFormat
 {
-    /// <summary>Sellers are known to buyers by a short id: no API gives a buyer another seller's profile.</summary>
-    public static string Seller(Guid sellerId) => $"Seller {sellerId.ToString("N", CultureInfo.InvariantCulture)[..8]}";
+    /// <summary>A seller by its short id, where a page does not look its name up (<see cref="Services.SellerDirectory"/>).</summary>
+    public static string Seller(Guid sellerId) => Services.SellerDirectory.Fallback(sellerId);
 
     public static string Date(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
