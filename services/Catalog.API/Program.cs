@@ -1,3 +1,4 @@
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Catalog.API.Apis;
 using AspireShop.Catalog.API.Extensions;
 
@@ -15,6 +16,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseDefaultRequestPipeline();
+app.UseTenantIsolation();
 
 app.MapProductsApi();
 app.MapOffersApi();

@@ -6,9 +6,13 @@ namespace AspireShop.Catalog.API.Data;
 
 /// <summary>
 /// The catalog database. Table and column names are a contract: Search consumes their Debezium change events.
+/// <c>offers</c> is under row-level security (<see cref="OfferTenancy"/>): the service works as <see cref="TenantRole"/>
+/// for the token's tenant, so a seller's connection cannot write another seller's offer whatever the code above it does.
 /// </summary>
 public sealed class CatalogContext(DbContextOptions<CatalogContext> options) : DbContext(options)
 {
+    public const string TenantRole = "catalog_app";
+
     public DbSet<Product> Products => Set<Product>();
 
     public DbSet<Sku> Skus => Set<Sku>();

@@ -105,10 +105,28 @@ public sealed partial class CatalogSeeder(CatalogContext context, IOptions<SeedO
         await writer.CompleteAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Through a temporary table: Postgres refuses COPY FROM into a table under row-level security (<see cref="OfferTenancy"/>),
+    /// so the rows are copied beside it and inserted in one statement, which the policies check like any other insert.
+    /// </summary>
     private static async Task CopyOffersAsync(NpgsqlConnection connection, IReadOnlyList<Product> products, CancellationToken cancellationToken)
     {
+        await using (var create = new NpgsqlCommand("CREATE TEMPORARY TABLE offers_seed (LIKE offers INCLUDING DEFAULTS) ON COMMIT DROP", connection))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await CopyOffersIntoSeedAsync(connection, products, cancellationToken);
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO offers (sku_id, seller_id, price, currency, updated_at) SELECT sku_id, seller_id, price, currency, updated_at FROM offers_seed",
+            connection);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task CopyOffersIntoSeedAsync(NpgsqlConnection connection, IReadOnlyList<Product> products, CancellationToken cancellationToken)
+    {
         await using var writer = await connection.BeginBinaryImportAsync(
-            "COPY offers (sku_id, seller_id, price, currency, updated_at) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            "COPY offers_seed (sku_id, seller_id, price, currency, updated_at) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var offer in products.SelectMany(p => p.Skus).SelectMany(s => s.Offers))
         {
             await writer.StartRowAsync(cancellationToken);

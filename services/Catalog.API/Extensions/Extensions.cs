@@ -16,6 +16,9 @@ public static class Extensions
     public const string RedisName = "redis";
     public const string KafkaName = "kafka";
 
+    /// <summary>false: the context connects as the service's login, which row-level security does not restrict.</summary>
+    public const string TenantIsolationSetting = "Catalog:TenantIsolation";
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCatalogDatabase();
@@ -36,11 +39,17 @@ public static class Extensions
         builder.AddEventHandler<AvailabilityChanged, AvailabilityProjection>(AvailabilityProjection.ConsumerGroup, AvailabilityChanged.Topic);
     }
 
-    /// <summary>EF Core for the catalog model, Npgsql for the diagnostics' plain SQL; what the migrate step needs too.</summary>
+    /// <summary>
+    /// EF Core for the catalog model, Npgsql for the diagnostics' plain SQL; what the migrate step needs too. The context
+    /// works as <see cref="CatalogContext.TenantRole"/> for the request's tenant unless <c>Catalog:TenantIsolation</c> is false.
+    /// </summary>
     public static void AddCatalogDatabase(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(DatabaseName, configureDataSourceBuilder: DataSourceDefaults.Configure);
-        builder.AddServiceDbContext<CatalogContext>(DatabaseName);
+        var isolated = builder.Configuration.GetValue(TenantIsolationSetting, defaultValue: true);
+        builder.AddServiceDbContext<CatalogContext>(DatabaseName, tenantRole: isolated ? CatalogContext.TenantRole : null);
+        // The request pipeline sets it either way; only an isolated context reads it.
+        builder.Services.TryAddScoped<TenantContext>();
     }
 
     public static void AddCatalogSeeder(this IServiceCollection services)

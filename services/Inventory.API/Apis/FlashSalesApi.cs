@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.Inventory.API.Extensions;
 using AspireShop.Inventory.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
@@ -60,7 +61,7 @@ public static class FlashSalesApi
             return TypedResults.Forbid();
         }
 
-        switch (await sales.OpenAsync(skuId, sellerId, quantity, startsAt, endsAt, cancellationToken))
+        switch (await sales.OpenAsync(skuId, sellerId, quantity, startsAt, endsAt, TenantIsolation.For(user), cancellationToken))
         {
             case OpenSaleOutcome.Opened opened:
                 var body = await DescribeAsync(opened.Sale, sales, counter, null, cancellationToken);
@@ -96,7 +97,7 @@ public static class FlashSalesApi
 
         try
         {
-            var report = (await sales.CloseAsync(id, cancellationToken))!;
+            var report = (await sales.CloseAsync(id, TenantIsolation.For(user), cancellationToken))!;
             return TypedResults.Ok(await DescribeAsync(report.Sale, sales, counter, report.Reconciled, cancellationToken));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)

@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using AspireShop.BuildingBlocks.Data;
+using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Services;
 using AspireShop.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,13 +25,13 @@ public static class StockApi
     }
 
     public static async Task<Results<Ok<AvailabilityResponse>, NotFound>> GetAvailabilityAsync(
-        Guid skuId, Guid sellerId, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        Guid skuId, Guid sellerId, InventoryDatabase db, CancellationToken cancellationToken) =>
         await StockStore.FindAsync(db, skuId, sellerId, cancellationToken) is { } row
             ? TypedResults.Ok(new AvailabilityResponse(row.SkuId, row.SellerId, row.Available, row.Version))
             : TypedResults.NotFound();
 
     public static async Task<Results<Ok<StockResponse>, NotFound, ForbidHttpResult>> GetStockAsync(
-        Guid skuId, Guid sellerId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid skuId, Guid sellerId, ClaimsPrincipal user, InventoryDatabase db, CancellationToken cancellationToken)
     {
         if (!user.CanActForSeller(sellerId))
         {
@@ -40,7 +42,7 @@ public static class StockApi
     }
 
     public static async Task<Results<Ok<StockResponse>, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> SetStockAsync(
-        Guid skuId, Guid sellerId, SetStockRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid skuId, Guid sellerId, SetStockRequest request, ClaimsPrincipal user, InventoryDatabase db, CancellationToken cancellationToken)
     {
         if (!user.CanActForSeller(sellerId))
         {
@@ -54,7 +56,7 @@ public static class StockApi
             return validation.ToProblem();
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(TenantIsolation.For(user), cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var (row, problem) = await ChangeOrExplainAsync(
             connection, transaction, skuId, sellerId,
@@ -73,7 +75,7 @@ public static class StockApi
     }
 
     public static async Task<Results<Ok<StockResponse>, ValidationProblem, ProblemHttpResult, ForbidHttpResult>> AdjustStockAsync(
-        Guid skuId, Guid sellerId, AdjustStockRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid skuId, Guid sellerId, AdjustStockRequest request, ClaimsPrincipal user, InventoryDatabase db, CancellationToken cancellationToken)
     {
         if (!user.CanActForSeller(sellerId))
         {
@@ -93,7 +95,7 @@ public static class StockApi
             return validation.ToProblem();
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(TenantIsolation.For(user), cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var (row, problem) = await ChangeOrExplainAsync(
             connection, transaction, skuId, sellerId,

@@ -1,9 +1,10 @@
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.BuildingBlocks.Messaging;
 using AspireShop.Catalog.Contracts;
+using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Extensions;
 using AspireShop.Inventory.API.Services;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace AspireShop.Inventory.API.Events;
 
@@ -13,7 +14,7 @@ namespace AspireShop.Inventory.API.Events;
 /// exists, or marks it offered again; a delete marks it withdrawn (no stock set, no new holds; units on the shelf do
 /// not vanish with the price). No inbox: idempotent by the event's log position, so a redelivery changes nothing.
 /// </summary>
-public sealed partial class OfferStockProjection(NpgsqlDataSource db, IOptions<InventoryOptions> options, ILogger<OfferStockProjection> logger) : IChangeBatchHandler
+public sealed partial class OfferStockProjection(InventoryDatabase db, IOptions<InventoryOptions> options, ILogger<OfferStockProjection> logger) : IChangeBatchHandler
 {
     public const string ConsumerGroup = "inventory.offer-stock";
 
@@ -27,7 +28,7 @@ public sealed partial class OfferStockProjection(NpgsqlDataSource db, IOptions<I
                 c.Payload.IsDelete, c.Payload.Version.Lsn))
             .ToList();
         var initialStock = options.Value.Demo.InitialStock;
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var created = await StockStore.ApplyOfferChangesAsync(connection, transaction, offers, initialStock, cancellationToken);
         await StockStore.RecordAsync(connection, transaction, [.. created.Select(row => new Movement(row, "set", null, 0, Reason: "offer created"))], cancellationToken);

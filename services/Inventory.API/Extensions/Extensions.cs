@@ -60,10 +60,11 @@ public static class Extensions
         builder.AddEventHandler<ShipmentEvent, ShipmentCancelledHandler>(ShipmentCancelledHandler.ConsumerGroup, ShipmentEvent.Topic);
     }
 
-    /// <summary>EF Core for the model and migrations, Npgsql's data source for the guarded SQL of the hot paths.</summary>
+    /// <summary>EF Core for the model and migrations, Npgsql's data source for the guarded SQL of the hot paths, each connection for a tenant (<see cref="InventoryDatabase"/>).</summary>
     public static void AddInventoryDatabase(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(DatabaseName, configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddServiceDbContext<InventoryContext>(DatabaseName);
+        builder.Services.TryAddSingleton<InventoryDatabase>();
     }
 }

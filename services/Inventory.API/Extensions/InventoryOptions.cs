@@ -8,6 +8,9 @@ public sealed class InventoryOptions
     /// <summary>Every Redis key starts with it, so side-by-side deployments (and parallel tests) never meet.</summary>
     public string RedisPrefix { get; set; } = "inventory:";
 
+    /// <summary>Every connection works as <c>inventory_app</c> for its tenant, under row-level security (<see cref="Data.InventoryDatabase"/>).</summary>
+    public bool TenantIsolation { get; set; } = true;
+
     public ReservationOptions Reservations { get; set; } = new();
 
     public FlashSaleOptions FlashSales { get; set; } = new();

@@ -1,4 +1,6 @@
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.BuildingBlocks.Workers;
+using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Data.Schema;
 using AspireShop.Inventory.API.Extensions;
 using Microsoft.Extensions.Options;
@@ -16,7 +18,7 @@ namespace AspireShop.Inventory.API.Services;
 /// </summary>
 public sealed class FlashSaleWriteBack(
     IConnectionMultiplexer redis,
-    NpgsqlDataSource db,
+    InventoryDatabase db,
     RedisKeys keys,
     FlashSaleCounter counter,
     IServiceProvider services,
@@ -133,7 +135,7 @@ public sealed class FlashSaleWriteBack(
     private async Task ApplyAsync(List<WriteBackOperation> operations, CancellationToken cancellationToken)
     {
         var holds = operations.DistinctBy(o => o.Id).ToList();
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // Every entry carries the whole hold, so it can be inserted whichever entry arrives first. A hold for a sale
@@ -205,7 +207,7 @@ public sealed class FlashSaleWriteBack(
         var sales = services.GetRequiredService<FlashSales>();
         foreach (var ended in await sales.EndedAsync(cancellationToken))
         {
-            await sales.CloseAsync(ended, cancellationToken);
+            await sales.CloseAsync(ended, Tenant.Everyone, cancellationToken);
         }
     }
 

@@ -1,3 +1,5 @@
+using AspireShop.BuildingBlocks.Data;
+using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Data.Schema;
 using Npgsql;
 
@@ -22,7 +24,7 @@ public abstract record OpenSaleOutcome
 public sealed record CloseReport(FlashSaleRecord Sale, int WrittenBack, bool Reconciled);
 
 /// <summary>Opening and closing flash sales: the Postgres side of <see cref="FlashSaleCounter"/>.</summary>
-public sealed partial class FlashSales(NpgsqlDataSource db, FlashSaleCounter counter, FlashSaleWriteBack writeBack, ILogger<FlashSales> logger)
+public sealed partial class FlashSales(InventoryDatabase db, FlashSaleCounter counter, FlashSaleWriteBack writeBack, ILogger<FlashSales> logger)
 {
     private const string Columns =
         "id, sku_id, seller_id, quantity, starts_at, ends_at, status, confirmed, held_at_close, returned, redis_remaining_at_close, closed_at";
@@ -33,11 +35,11 @@ public sealed partial class FlashSales(NpgsqlDataSource db, FlashSaleCounter cou
     /// idles until the close returns it.
     /// </summary>
     public async Task<OpenSaleOutcome> OpenAsync(
-        Guid skuId, Guid sellerId, int quantity, DateTimeOffset startsAt, DateTimeOffset endsAt, CancellationToken cancellationToken)
+        Guid skuId, Guid sellerId, int quantity, DateTimeOffset startsAt, DateTimeOffset endsAt, Tenant tenant, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7();
         FlashSaleRecord sale;
-        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+        await using (var connection = await db.OpenConnectionAsync(tenant, cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, 0, quantity, cancellationToken, offeredOnly: true);
@@ -104,7 +106,7 @@ public sealed partial class FlashSales(NpgsqlDataSource db, FlashSaleCounter cou
     /// then returns allocation − confirmed − still-held units to ordinary stock in one transaction with its event.
     /// Closing a closed sale returns it unchanged.
     /// </summary>
-    public async Task<CloseReport?> CloseAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<CloseReport?> CloseAsync(Guid id, Tenant tenant, CancellationToken cancellationToken)
     {
         var sale = await FindAsync(id, cancellationToken);
         if (sale is null)
@@ -126,7 +128,7 @@ public sealed partial class FlashSales(NpgsqlDataSource db, FlashSaleCounter cou
 
         await writeBack.DrainAsync(cancellationToken);
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(tenant, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var lockSale = new NpgsqlCommand($"SELECT {Columns} FROM flash_sales WHERE id = $1 AND status = 'active' FOR UPDATE", connection, transaction))
         {
@@ -135,7 +137,7 @@ public sealed partial class FlashSales(NpgsqlDataSource db, FlashSaleCounter cou
             {
                 // Another instance closed it meanwhile.
                 await transaction.RollbackAsync(cancellationToken);
-                return await CloseAsync(id, cancellationToken);
+                return await CloseAsync(id, tenant, cancellationToken);
             }
 
             sale = locked;

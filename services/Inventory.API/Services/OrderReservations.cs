@@ -1,6 +1,8 @@
+using AspireShop.BuildingBlocks.Data;
 using AspireShop.BuildingBlocks.Idempotency;
 using AspireShop.BuildingBlocks.Messaging;
 using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Data.Schema;
 using AspireShop.Inventory.Contracts;
 using Npgsql;
@@ -16,7 +18,7 @@ namespace AspireShop.Inventory.API.Services;
 /// A command repeated under a new message id (the saga's timers) publishes the recorded outcome again; a redelivery of
 /// the same message changes and publishes nothing, since its reply was committed with its inbox record.
 /// </summary>
-public sealed partial class OrderReservations(NpgsqlDataSource db, ReservationMirror mirror, ILogger<OrderReservations> logger)
+public sealed partial class OrderReservations(InventoryDatabase db, ReservationMirror mirror, ILogger<OrderReservations> logger)
 {
     /// <summary>The inbox consumer name of the order commands.</summary>
     public const string Consumer = "inventory.order-stock";
@@ -31,7 +33,7 @@ public sealed partial class OrderReservations(NpgsqlDataSource db, ReservationMi
     public async Task ReserveAsync(ReserveOrderStock command, string messageId, CancellationToken cancellationToken)
     {
         Validate(command);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (!await Inbox.TryRecordAsync(connection, transaction, Consumer, messageId, cancellationToken))
         {
@@ -89,7 +91,7 @@ public sealed partial class OrderReservations(NpgsqlDataSource db, ReservationMi
     /// <summary>The order's holds become a sale (on-hand and reserved both drop); never short of stock, the units are held.</summary>
     public async Task CommitAsync(Guid orderId, string messageId, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (!await Inbox.TryRecordAsync(connection, transaction, Consumer, messageId, cancellationToken))
         {
@@ -148,7 +150,7 @@ public sealed partial class OrderReservations(NpgsqlDataSource db, ReservationMi
     /// </summary>
     public async Task ReleaseAsync(Guid orderId, string messageId, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (!await Inbox.TryRecordAsync(connection, transaction, Consumer, messageId, cancellationToken))
         {
@@ -191,7 +193,7 @@ public sealed partial class OrderReservations(NpgsqlDataSource db, ReservationMi
     /// </summary>
     public async Task RestockSellerPartAsync(Guid orderId, Guid sellerId, IReadOnlyList<Guid> skuIds, string consumer, string messageId, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (!await Inbox.TryRecordAsync(connection, transaction, consumer, messageId, cancellationToken))
         {

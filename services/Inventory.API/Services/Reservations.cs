@@ -1,3 +1,5 @@
+using AspireShop.BuildingBlocks.Data;
+using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.API.Data.Schema;
 using Npgsql;
 
@@ -48,7 +50,7 @@ public abstract record ResizeOutcome
 /// order owns (<c>order_id</c> set, see <see cref="OrderReservations"/>) is out of reach here: no expiry, release,
 /// resize or confirm touches it.
 /// </summary>
-public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror mirror, FlashSaleCounter flash, ILogger<Reservations> logger)
+public sealed partial class Reservations(InventoryDatabase db, ReservationMirror mirror, FlashSaleCounter flash, ILogger<Reservations> logger)
 {
     internal const string Columns = "id, sku_id, seller_id, holder_id, quantity, status, expires_at, ttl_seconds, flash_sale_id, order_id";
 
@@ -71,7 +73,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
         }
 
         var id = Guid.CreateVersion7();
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var row = await StockStore.TryChangeAsync(connection, transaction, skuId, sellerId, 0, quantity, cancellationToken, offeredOnly: true);
         if (row is null)
@@ -191,7 +193,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
             return;
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var update = new NpgsqlCommand(
             $"""
@@ -240,7 +242,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
             return flashOutcome;
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var update = new NpgsqlCommand(
             $"""
@@ -295,7 +297,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
             return new ResizeOutcome.NotActive("Flash-sale reservations cannot be resized; release it and reserve again.");
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var select = new NpgsqlCommand(
             $"SELECT {Columns} FROM reservations r WHERE r.id = $1 AND r.status = 'active' AND r.expires_at > now() AND r.order_id IS NULL AND {NotInOpenFlashSale} FOR UPDATE OF r",
@@ -346,7 +348,7 @@ public sealed partial class Reservations(NpgsqlDataSource db, ReservationMirror 
     /// </summary>
     public async Task<int> ExpireDueAsync(Guid? onlyId, int batchSize, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(Tenant.Everyone, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var select = new NpgsqlCommand(
             $"""

@@ -1,4 +1,5 @@
 using AspireShop.BuildingBlocks.Outbox;
+using AspireShop.Inventory.API.Data;
 using AspireShop.Inventory.Contracts;
 using Npgsql;
 using NpgsqlTypes;
@@ -123,9 +124,9 @@ public static class StockStore
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
-    public static async Task<StockRow?> FindAsync(NpgsqlDataSource dataSource, Guid skuId, Guid sellerId, CancellationToken cancellationToken)
+    public static async Task<StockRow?> FindAsync(InventoryDatabase db, Guid skuId, Guid sellerId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM stock WHERE sku_id = $1 AND seller_id = $2");
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM stock WHERE sku_id = $1 AND seller_id = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = skuId });
         command.Parameters.Add(new NpgsqlParameter { Value = sellerId });
         return await ReadRowAsync(command, cancellationToken);
