@@ -169,6 +169,8 @@ public sealed partial class SecurityMatrixTests(PlatformFixture platform, ITestO
                 Expect(anonymous: 401, buyer: 403, otherBuyer: 403, sellerA: 200, sellerB: 404, admin: 200)).For("GET /api/sellers/{id}/statements"),
             new Row("the ledger's trial balance", HttpMethod.Get, () => "/api/sellers/ledger/trial-balance", null, AdminOnly(200))
                 .For("GET /api/sellers/ledger/trial-balance"),
+            new Row("the ledger's parked refunds", HttpMethod.Get, () => "/api/sellers/ledger/parked-refunds", null, AdminOnly(200))
+                .For("GET /api/sellers/ledger/parked-refunds"),
             new Row("set an unknown seller's commission", HttpMethod.Put, () => $"/api/sellers/{x}/commission", () => new JsonObject { ["commissionBasisPoints"] = 800 }, AdminOnly(404))
                 .For("PUT /api/sellers/{id}/commission"),
 

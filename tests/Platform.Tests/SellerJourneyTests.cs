@@ -153,7 +153,7 @@ public sealed class SellerJourneyTests(PlatformFixture platform)
     }
 
     /// <summary>The seller's payout balance in USD (0 before its first booking), as an admin reads it.</summary>
-    private static async Task<decimal> BalanceAsync(HttpClient admin, Guid sellerId) =>
+    internal static async Task<decimal> BalanceAsync(HttpClient admin, Guid sellerId) =>
         (await admin.GetFromJsonAsync<JsonObject>($"/api/sellers/{sellerId}/balance"))!["balances"]!.AsArray()
             .Where(b => b!["currency"]!.GetValue<string>() == "USD").Sum(b => b!["amount"]!.GetValue<decimal>());
 
@@ -168,7 +168,7 @@ public sealed class SellerJourneyTests(PlatformFixture platform)
     }
 
     /// <summary>The seller's shipment of the order, once Fulfillment has made it from OrderConfirmed.</summary>
-    private static async Task<JsonObject> ShipmentOfAsync(HttpClient seller, Guid order) =>
+    internal static async Task<JsonObject> ShipmentOfAsync(HttpClient seller, Guid order) =>
         await Poll.UntilAsync(
             async () => (await seller.GetFromJsonAsync<JsonObject>("/api/fulfillment/shipments?pageSize=100"))!["items"]!.AsArray()
                 .Select(s => s!.AsObject()).FirstOrDefault(s => s["orderId"]!.GetValue<Guid>() == order),

@@ -11,8 +11,8 @@ namespace AspireShop.Seller.Tests;
 
 /// <summary>
 /// Who reads the payout ledger: a seller its own balance and statements, never another's (404, and row-level security
-/// shows it none of their rows nor the platform's); admins every seller's and the trial balance; bad periods are 400
-/// naming the field.
+/// shows it none of their rows nor the platform's); admins every seller's, the trial balance and the parked refunds; bad
+/// periods are 400 naming the field.
 /// </summary>
 public sealed class PayoutAccessTests(SellerFixture fixture) : IClassFixture<SellerFixture>
 {
@@ -106,6 +106,59 @@ public sealed class PayoutAccessTests(SellerFixture fixture) : IClassFixture<Sel
         Assert.Equal(everything.Closing, asAdmin!.Closing);
     }
 
+    [Fact]
+    public async Task OnlyAnAdminSeesTheParkedRefunds()
+    {
+        var (seller, _) = await App.OnboardAsync();
+        foreach (var (client, expected) in new[]
+                 {
+                     (App.Anonymous(), HttpStatusCode.Unauthorized),
+                     (App.As(TestUser.NewBuyer()), HttpStatusCode.Forbidden),
+                     (App.As(seller), HttpStatusCode.Forbidden),
+                     (App.As(TestUser.NewAdmin()), HttpStatusCode.OK),
+                 })
+        {
+            using (client)
+            using (var response = await client.GetAsync("/api/sellers/ledger/parked-refunds"))
+            {
+                Assert.Equal(expected, response.StatusCode);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AnAdminSeesRefundsParkedForOrdersNotSeenOldestFirstUntilTheirOrderBooksThem()
+    {
+        var (sellerA, sellerB) = (Guid.NewGuid(), Guid.NewGuid());
+        var first = Ledger.Order(Ledger.Line(sellerA, 2, 10m), Ledger.Line(sellerB, 1, 4.99m));
+        var second = Ledger.Order(Ledger.Line(sellerA, 3, 1.25m));
+        await App.HandleAsync(Ledger.SellerRefund(first, sellerB));
+        await App.HandleAsync(Ledger.FullRefund(second));
+        using var admin = App.As(TestUser.NewAdmin());
+
+        var parked = await ParkedAsync(admin, first.OrderId, second.OrderId);
+        Assert.Equal(
+            [
+                (first.OrderId, $"seller:{sellerB}", (Guid?)sellerB, 4.99m, "USD", (string?)null),
+                (second.OrderId, "cancelled", null, 3.75m, "USD", null),
+            ],
+            parked.Select(r => (r.OrderId, r.Reason, r.SellerId, r.Amount, r.Currency, r.Problem)));
+        Assert.True(parked[0].ParkedAt <= parked[1].ParkedAt);
+        Assert.All(parked, r => Assert.NotEqual(Guid.Empty, r.PaymentId));
+
+        // The first order arrives: its refund is booked and leaves the list. The second arrives with other parts than
+        // its refund names: nothing is booked, and the refund stays, now with the problem an operator must resolve.
+        await App.HandleAsync(first);
+        await App.HandleAsync(second with { Lines = [Ledger.Line(sellerA, 1, 1.25m)], Total = 1.25m });
+        var left = Assert.Single(await ParkedAsync(admin, first.OrderId, second.OrderId));
+        Assert.Equal((second.OrderId, parked[1].ParkedAt), (left.OrderId, left.ParkedAt));
+        Assert.Contains("375", left.Problem, StringComparison.Ordinal);
+
+        using var bad = await admin.GetAsync("/api/sellers/ledger/parked-refunds?pageSize=101");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(["pageSize"], (await bad.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+    }
+
     [Theory]
     [InlineData("from=yesterday", "from")]
     [InlineData("to=2026-13-45", "to")]
@@ -126,5 +179,13 @@ public sealed class PayoutAccessTests(SellerFixture fixture) : IClassFixture<Sel
             var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
             Assert.Equal([field], problem!.Errors.Keys);
         }
+    }
+
+    /// <summary>The open parked refunds of <paramref name="orderIds"/>, in the order the admin's list gives them.</summary>
+    private static async Task<List<ParkedRefundResponse>> ParkedAsync(HttpClient admin, params Guid[] orderIds)
+    {
+        var list = (await admin.GetFromJsonAsync<ParkedRefundList>("/api/sellers/ledger/parked-refunds?pageSize=100"))!;
+        Assert.True(list.Total <= list.PageSize, $"{list.Total} parked refunds: more than one page");
+        return [.. list.Items.Where(r => orderIds.Contains(r.OrderId))];
     }
 }

@@ -65,6 +65,7 @@ public sealed class SellerAccessTests(SellerFixture fixture) : IClassFixture<Sel
             new("GET", $"/api/sellers/{sellerAId}/balance", Forbidden, new() { ["seller A"] = 200, ["seller B"] = NotFound, ["admin"] = 200 }),
             new("GET", $"/api/sellers/{sellerAId}/statements", Forbidden, new() { ["seller A"] = 200, ["seller B"] = NotFound, ["admin"] = 200 }),
             new("GET", "/api/sellers/ledger/trial-balance", Forbidden, new() { ["admin"] = 200 }),
+            new("GET", "/api/sellers/ledger/parked-refunds", Forbidden, new() { ["admin"] = 200 }),
         };
 
         var wrong = new List<string>();
@@ -106,6 +107,7 @@ public sealed class SellerAccessTests(SellerFixture fixture) : IClassFixture<Sel
         Assert.Contains("PUT /api/sellers/{id}/commission", documented);
         Assert.Contains("GET /api/sellers/{id}/statements", documented);
         Assert.Contains("GET /api/sellers/ledger/trial-balance", documented);
+        Assert.Contains("GET /api/sellers/ledger/parked-refunds", documented);
     }
 
     private async Task<Guid> FreshApplicationAsync() => (await App.ApplyAsync(TestUser.NewBuyer())).Id;

@@ -10,9 +10,10 @@ using Microsoft.EntityFrameworkCore;
 namespace AspireShop.Seller.API.Apis;
 
 /// <summary>
-/// The payout ledger as its readers see it: a seller its own balance and statements (<c>/me</c>), an admin any seller's
-/// and the trial balance. A seller naming another seller's id gets 404, from the check here and, behind it, from
-/// row-level security, which shows a seller only its own postings and nobody but the platform the platform's accounts.
+/// The payout ledger as its readers see it: a seller its own balance and statements (<c>/me</c>), an admin any seller's,
+/// the trial balance and the refunds parked for an order not seen yet. A seller naming another seller's id gets 404,
+/// from the check here and, behind it, from row-level security, which shows a seller only its own postings and nobody
+/// but the platform the platform's accounts.
 /// </summary>
 public static class LedgerApi
 {
@@ -24,6 +25,7 @@ public static class LedgerApi
         api.MapGet("/{id:guid}/balance", GetBalanceAsync).RequireAuthorization(SellerPolicies.SellerOrAdmin).WithName("GetSellerPayoutBalance");
         api.MapGet("/{id:guid}/statements", GetStatementAsync).RequireAuthorization(SellerPolicies.SellerOrAdmin).WithName("GetSellerPayoutStatement");
         api.MapGet("/ledger/trial-balance", GetTrialBalanceAsync).RequireAuthorization(AspireShopPolicies.Admin).WithName("GetPayoutTrialBalance");
+        api.MapGet("/ledger/parked-refunds", GetParkedRefundsAsync).RequireAuthorization(AspireShopPolicies.Admin).WithName("ListParkedRefunds");
         return app;
     }
 
@@ -67,6 +69,30 @@ public static class LedgerApi
             totals,
             totals.All(t => t.Amount == 0),
             asOf));
+    }
+
+    /// <summary>
+    /// Refunds still waiting for their order's confirmation (or kept with a problem), oldest first: one parked long is a
+    /// refund of an order the ledger never saw, for an operator to look into.
+    /// </summary>
+    public static async Task<Results<Ok<ParkedRefundList>, ValidationProblem>> GetParkedRefundsAsync(
+        [AsParameters] ParkedRefundQuery query, SellerContext db, CancellationToken cancellationToken)
+    {
+        var validation = new RequestValidation();
+        var (page, pageSize) = validation.Paging(query.Page, query.PageSize);
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+
+        var open = db.ParkedRefunds.AsNoTracking().Where(r => r.AppliedAt == null);
+        var total = await open.CountAsync(cancellationToken);
+        var items = await open.OrderBy(r => r.ParkedAt).ThenBy(r => r.Sequence)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(r => new ParkedRefundResponse(
+                r.PaymentId, r.OrderId, r.Reason, r.SellerId, r.AmountMinor / 100m, r.Currency, r.ParkedAt, r.Problem))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new ParkedRefundList(total, page, pageSize, items));
     }
 
     private static async Task<SellerBalanceResponse> BalanceAsync(Guid sellerId, SellerContext db, TimeProvider clock, CancellationToken cancellationToken)

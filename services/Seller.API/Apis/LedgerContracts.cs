@@ -49,3 +49,23 @@ public sealed record TrialBalanceLine(string Account, string Currency, decimal B
 
 /// <summary>Every account's balance and, per currency, the grand total, which double entry keeps at zero (<see cref="Balanced"/>).</summary>
 public sealed record TrialBalanceResponse(IReadOnlyList<TrialBalanceLine> Accounts, IReadOnlyList<CurrencyAmount> Totals, bool Balanced, DateTimeOffset AsOf);
+
+public sealed record ParkedRefundQuery(int? Page, int? PageSize);
+
+/// <summary>
+/// A refund the ledger holds back because its order was never confirmed here (yet): Payment's payment, the order, the
+/// refund's reason (<c>seller:&lt;id&gt;</c> names <see cref="SellerId"/>), and, when it does not match the order's parts,
+/// the <see cref="Problem"/>.
+/// </summary>
+public sealed record ParkedRefundResponse(
+    Guid PaymentId,
+    Guid OrderId,
+    string Reason,
+    Guid? SellerId,
+    decimal Amount,
+    string Currency,
+    DateTimeOffset ParkedAt,
+    string? Problem);
+
+/// <summary>One page of the open parked refunds, oldest first, and how many there are in all.</summary>
+public sealed record ParkedRefundList(int Total, int Page, int PageSize, IReadOnlyList<ParkedRefundResponse> Items);
