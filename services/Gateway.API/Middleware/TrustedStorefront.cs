@@ -28,7 +28,7 @@ public static class TrustedStorefront
                 && IPAddress.TryParse(context.Request.Headers["X-Forwarded-For"].ToString().Split(',')[0].Trim(), out var shopper))
             {
                 context.Connection.RemoteIpAddress = shopper;
-                // YARP appends the (now the shopper's) address itself; the storefront's copy would list it twice.
+                // YARP writes X-Forwarded-For from the (now the shopper's) address itself.
                 context.Request.Headers.Remove("X-Forwarded-For");
             }
 

@@ -29,15 +29,18 @@ public static partial class AccountEndpoints
         [FromQuery(Name = AuthenticationSetup.ReturnUrlParameter)] string? returnUrl)
     {
         var target = AuthenticationSetup.SafeReturnUrl(returnUrl);
-        if (http.User.Identity?.IsAuthenticated == true)
-        {
-            return TypedResults.LocalRedirect(target);
-        }
 
         // The challenge needs Identity's discovery document; without it the shopper gets a page that says so, not a 500.
         if (!await IsReachableAsync(oidc.Get(OpenIdConnectDefaults.AuthenticationScheme), logger, http.RequestAborted))
         {
             return TypedResults.LocalRedirect(SignInUnavailablePath);
+        }
+
+        // Signed in already means this session's tokens were refused (or the user wants a fresh sign-in, as an approved
+        // seller does): bouncing back would loop, so the session ends and Identity is asked again.
+        if (http.User.Identity?.IsAuthenticated == true)
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         }
 
         return TypedResults.Challenge(new AuthenticationProperties { RedirectUri = target }, [OpenIdConnectDefaults.AuthenticationScheme]);

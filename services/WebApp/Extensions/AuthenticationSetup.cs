@@ -142,9 +142,13 @@ public static class AuthenticationSetup
         return builder;
     }
 
-    /// <summary>Only this site's paths: anything else would make the sign-in an open redirect.</summary>
+    /// <summary>
+    /// Only this site's paths: anything else would make the sign-in an open redirect. Control characters are refused
+    /// too, since browsers drop a tab or newline and read <c>/\t/evil.example</c> as <c>//evil.example</c>.
+    /// </summary>
     public static string SafeReturnUrl(string? returnUrl) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl[0] == '/' && (returnUrl.Length == 1 || (returnUrl[1] != '/' && returnUrl[1] != '\\'))
+            && !returnUrl.Any(char.IsControl)
             ? returnUrl
             : "/";
 }

@@ -17,7 +17,6 @@ public static class WebAppExtensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddAntiforgery(options => options.Cookie.Name = "aspireshop.antiforgery");
-        builder.Services.AddUserTokens();
         // A bad form (no antiforgery token) is a 400 page in every environment, not a developer exception.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
 

@@ -24,8 +24,9 @@ public sealed record PortalProblem(int Status, string Title, string? Detail, IRe
     public IEnumerable<string> ErrorsFor(string field) =>
         Errors.Where(e => string.Equals(e.Key, field, StringComparison.OrdinalIgnoreCase)).SelectMany(e => e.Value);
 
-    public static PortalProblem Unreachable(string reason) =>
-        new(0, "The service could not be reached; try again in a moment.", reason, NoErrors);
+    /// <summary>The exception's text names internal addresses; the traces of the HTTP client keep it for developers.</summary>
+    public static PortalProblem Unreachable() =>
+        new(0, "The service could not be reached; try again in a moment.", null, NoErrors);
 
     public static async Task<PortalProblem> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -118,7 +119,7 @@ public static class PortalHttp
             catch (Exception ex) when (ex is HttpRequestException or JsonException or ExecutionRejectedException
                 || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                return PortalResult.Failed<T>(PortalProblem.Unreachable(ex.Message));
+                return PortalResult.Failed<T>(PortalProblem.Unreachable());
             }
         }
     }

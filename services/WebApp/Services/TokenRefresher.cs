@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using AspireShop.ServiceDefaults.Authentication;
@@ -79,6 +80,11 @@ public sealed partial class TokenRefresher(
         {
             response = await shared.Value.WaitAsync(cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Only this caller gave up: the shared refresh carries on, and the rotated token it brings must stay findable.
+            return new RefreshResult(RefreshOutcome.Unavailable, principal);
+        }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException or IOException)
         {
             recent.Remove(refreshToken);
@@ -124,9 +130,10 @@ public sealed partial class TokenRefresher(
             }),
         };
         using var response = await options.Backchannel.SendAsync(request);
-        if ((int)response.StatusCode is >= 400 and < 500)
+        if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized)
         {
-            // invalid_grant: the refresh token expired, was revoked or the account is gone.
+            // invalid_grant: the refresh token expired, was revoked or the account is gone. Anything else (a 429 from
+            // the gateway's sign-in budget) is Identity being unavailable for now, not the end of the session.
             LogRefreshRejected((int)response.StatusCode);
             return null;
         }
