@@ -36,10 +36,10 @@ public sealed class StorefrontScenario : IScenario
         context.Metrics["waited_for_quiet_s"] = Math.Round(quiet.TotalSeconds, 1);
         foreach (var (id, _) in products)
         {
-            using var api = await gateway.GetAsync($"api/catalog/products/{id}", cancellationToken);
-            await DemoCatalog.EnsureSuccessAsync(api, $"API product page {id}", cancellationToken);
-            using var page = await webApp.GetAsync($"products/{id}", cancellationToken);
-            await DemoCatalog.EnsureSuccessAsync(page, $"WebApp product page {id}", cancellationToken);
+            using var warmApi = await gateway.GetAsync($"api/catalog/products/{id}", cancellationToken);
+            await DemoCatalog.EnsureSuccessAsync(warmApi, $"API product page {id}", cancellationToken);
+            using var warmPage = await webApp.GetAsync($"products/{id}", cancellationToken);
+            await DemoCatalog.EnsureSuccessAsync(warmPage, $"WebApp product page {id}", cancellationToken);
         }
 
         LoadStep apiProduct = (client, ct) => OkAsync(client, $"api/catalog/products/{products[Random.Shared.Next(products.Count)].Id}", ct);
