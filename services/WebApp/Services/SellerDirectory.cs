@@ -9,6 +9,7 @@ namespace AspireShop.WebApp.Services;
 public sealed partial class SellerDirectory(HttpClient http, IMemoryCache cache, ILogger<SellerDirectory> logger)
 {
     private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan Unknown = TimeSpan.FromMinutes(1);
 
     public async Task<string> NameAsync(Guid sellerId, CancellationToken cancellationToken = default)
     {
@@ -23,6 +24,12 @@ public sealed partial class SellerDirectory(HttpClient http, IMemoryCache cache,
             if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<SellerPublicProfile>(cancellationToken) is { } profile)
             {
                 return cache.Set(("seller-name", sellerId), profile.BusinessName, Remembered);
+            }
+
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                // A seller Seller does not know (a catalog seeded without profiles) is asked about again only now and then.
+                return cache.Set(("seller-name", sellerId), Fallback(sellerId), Unknown);
             }
         }
         catch (Exception ex) when (ApiProblem.IsUnavailable(ex))
